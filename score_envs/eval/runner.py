@@ -1,0 +1,106 @@
+"""Play policies through an environment and collect per-episode records.
+
+Episode ``i`` of a run with seed ``s`` always resets with ``seed=s + i`` and gives the policy an
+RNG seeded from ``(s, i)``: every episode is reproducible on its own, whatever ran before it, which
+is what makes runs resumable and splittable over workers with identical results.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from score_envs.metrics import EpisodeOutcome
+from score_envs.policies.base import Policy
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """Everything a leaderboard needs about one finished episode (JSON-ready via ``as_dict``)."""
+
+    index: int
+    seed: int
+    task_id: str
+    family: str
+    difficulty: int
+    attempts: tuple[str, ...]
+    correct_per_turn: tuple[bool, ...]
+    reasons_per_turn: tuple[str, ...]
+    extracted_per_turn: tuple[str | None, ...]
+    seconds: float
+
+    @property
+    def outcome(self) -> EpisodeOutcome:
+        """The part of the record the metrics module uses."""
+        return EpisodeOutcome(self.task_id, self.correct_per_turn, self.family)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict (lists instead of tuples) for JSON lines."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def play_episode(env: gym.Env, policy: Policy, *, index: int, seed: int) -> EpisodeRecord:
+    """Play one episode of ``env`` with ``policy``; episode ``index`` of a run seeded ``seed``.
+
+    Example:
+        >>> import gymnasium as gym, score_envs
+        >>> from score_envs.policies import OraclePolicy
+        >>> env = gym.make("ScoreMath-v0")
+        >>> play_episode(env, OraclePolicy(), index=0, seed=7).correct_per_turn
+        (True, True)
+    """
+    start = time.perf_counter()
+    _, info = env.reset(seed=seed + index)
+    task = env.unwrapped.task
+    policy.start_episode(task, np.random.default_rng([seed, index]))
+    attempts, extracted = [], []
+    terminated = truncated = False
+    while not (terminated or truncated):
+        attempt = policy.next_attempt(info["messages"])
+        _, _, terminated, truncated, info = env.step(attempt)
+        attempts.append(attempt)
+        extracted.append(info.get("extracted_answer"))
+    return EpisodeRecord(
+        index=index,
+        seed=seed + index,
+        task_id=task.task_id,
+        family=task.family,
+        difficulty=task.difficulty,
+        attempts=tuple(attempts),
+        correct_per_turn=tuple(info["correct_per_turn"]),
+        reasons_per_turn=tuple(info["reasons_per_turn"]),
+        extracted_per_turn=tuple(extracted),
+        seconds=time.perf_counter() - start,
+    )
+
+
+def run_episodes(
+    env: gym.Env,
+    policy: Policy,
+    *,
+    episodes: int | Iterable[int],
+    seed: int,
+    on_episode: Callable[[EpisodeRecord], None] | None = None,
+) -> list[EpisodeRecord]:
+    """Play ``episodes`` (a count, or explicit episode indices) and return their records.
+
+    ``on_episode`` is called after each episode (progress bars, appending to a results file).
+    """
+    if isinstance(episodes, int):
+        if episodes < 1:
+            raise ValueError(f"episodes must be >= 1, got {episodes}")
+        indices: Iterable[int] = range(episodes)
+    else:
+        indices = episodes
+    records = []
+    for index in indices:
+        record = play_episode(env, policy, index=index, seed=seed)
+        records.append(record)
+        if on_episode is not None:
+            on_episode(record)
+    return records

@@ -1,0 +1,93 @@
+"""Successive percentage changes of a price: a short word problem with an exact answer."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from fractions import Fraction
+
+from score_envs.math.families.base import (
+    MathFamily,
+    Problem,
+    final_answer_sentence,
+    format_number,
+    number_fallbacks,
+    pick_distractors,
+)
+
+PERCENTAGES = (10, 20, 25, 30, 40, 50)
+
+
+def apply_changes(start: Fraction | int, changes: Sequence[int]) -> Fraction:
+    """The value after each signed percentage change in turn (``+20`` = up 20%).
+
+    Example:
+        >>> apply_changes(200, [20, -25])
+        Fraction(180, 1)
+    """
+    value = Fraction(start)
+    for change in changes:
+        value = value * (100 + change) / 100
+    return value
+
+
+def _describe(change: int) -> str:
+    return f"{'increased' if change > 0 else 'decreased'} by ${abs(change)}\\%$"
+
+
+class Percent(MathFamily):
+    """A price goes through ``difficulty`` successive percentage increases or decreases.
+
+    Difficulty (measurable: the number of successive changes equals the level, 1..5). The
+    percentages come from 10, 20, 25, 30, 40, 50; the starting price is a multiple of the
+    product of the changes' denominators, so every intermediate price is a whole number of
+    dollars and the answer is an integer.
+
+    Distractors: the percentages added up and applied once, the last change forgotten, the
+    first change applied in the wrong direction, the net change reported instead of the price,
+    the amount of a single change reported.
+
+    Example:
+        >>> len(Percent().generate(random.Random(0), 3).params["changes"])
+        3
+    """
+
+    name = "percent"
+    description = "Successive percentage increases and decreases of a price."
+
+    def _generate(self, rng: random.Random, difficulty: int) -> Problem:
+        changes = [rng.choice(PERCENTAGES) * rng.choice((1, -1)) for _ in range(difficulty)]
+        unit = math.prod(Fraction(100 + c, 100).denominator for c in changes)
+        start = unit * rng.randint(2, 20)
+        answer = apply_changes(start, changes)
+        mistakes = [
+            apply_changes(start, [sum(changes)]) if sum(changes) > -100 else None,
+            apply_changes(start, changes[:-1]),
+            apply_changes(start, [-changes[0], *changes[1:]]),
+            answer - start,
+            Fraction(start * abs(changes[0]), 100),
+        ]
+        described = [_describe(c) for c in changes]
+        if len(described) == 1:
+            story = f"It is {described[0]}. What is the new price, in dollars?"
+        else:
+            chain = ", then ".join(described)
+            story = f"It is {chain}. What is the final price, in dollars?"
+        steps = []
+        value = Fraction(start)
+        for change in changes:
+            new_value = value * (100 + change) / 100
+            steps.append(
+                f"{_describe(change).capitalize()}: ${format_number(value)} \\cdot "
+                f"\\frac{{{100 + change}}}{{100}} = {format_number(new_value)}$."
+            )
+            value = new_value
+        answer_text = format_number(answer)
+        return Problem(
+            question=f"The price of an item is ${start}$ dollars. {story}",
+            answer=answer_text,
+            distractors=pick_distractors(answer, mistakes, format_number, number_fallbacks(answer)),
+            solution="\n".join(steps) + "\n" + final_answer_sentence(answer_text),
+            params={"start": start, "changes": changes},
+        )
