@@ -28,7 +28,7 @@ DEMO_POLICIES: tuple[tuple[str, str], ...] = (
     ("copy first attempt", "copy-first:noisy:p1=0.55,i2c=0.25,c2i=0.03"),
     ("random guess", "random"),
 )
-"""(row name, policy spec) pairs of the demo: each shows one behaviour the metrics must tell apart."""
+"""(row name, policy spec) pairs: each row shows one behaviour the metrics must tell apart."""
 
 
 def _progress(total: int, description: str):

@@ -58,7 +58,7 @@ class ScoreMathEnv(SelfCorrectionEnv):
     - ``difficulty``: an int 1..5, an inclusive ``(low, high)`` pair, or a list of levels
       (default: all five).
     - ``max_turns``: attempts per episode (default 2).
-    - ``feedback``: ``"none"`` (default, the paper's intrinsic setting), ``"binary"``, or a callable.
+    - ``feedback``: ``"none"`` (default, the paper's intrinsic setting), ``"binary"``, a callable.
     - ``templates``: :class:`~score_envs.core.prompts.PromptTemplates` (default: the paper's).
     - ``dataset_path``: a MATH- or GSM8K-format JSONL file (``.jsonl`` or ``.jsonl.gz``) to use
       instead of the procedural families; ``dataset_format``: ``"auto"``, ``"math"``, ``"gsm8k"``.
