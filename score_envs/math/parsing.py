@@ -19,6 +19,8 @@ Syntax conventions (documented because LaTeX and plain text disagree):
 
 - ``\\frac12`` and ``\\sqrt2`` take one character as argument, as in LaTeX; ``2^10`` is ``2^{10}``
   (plain-text reading: a model that writes ``2^10`` means 1024).
+- A literal written in E-notation (``1e3``, ``2.5E-4``, with nothing alphanumeric right after it)
+  is that number; otherwise ``e`` is Euler's number (``2e`` is 2e).
 - Juxtaposition is multiplication (``2x``, ``3\\pi``, ``2\\sqrt{3}``, ``(x+1)(x-1)``), except that a
   number may not directly follow another factor (``2 3`` and ``x2`` are refused: a number dump must
   not become a product).
@@ -292,6 +294,7 @@ _OPENERS = {r"\lvert": r"\rvert", r"\lfloor": r"\rfloor", r"\lceil": r"\rceil"}
 
 _TOKEN_RE = re.compile(
     r"(?P<space>\s+)"
+    r"|(?P<sci>(?:\d+(?:\.\d*)?|\.\d+)[eE][-+]?\d+(?![\dA-Za-z]))"
     r"|(?P<num>\d+(?:\.\d*)?|\.\d+)"
     r"|(?P<matbegin>\\begin\{[pbvBV]?matrix\})"
     r"|(?P<matend>\\end\{[pbvBV]?matrix\})"
@@ -336,10 +339,13 @@ def tokenize(text: str) -> list[Token]:
         if kind == "space":
             spaced = True
             continue
-        if kind == "num":
-            digits = len(value) - value.count(".")
+        if kind in ("num", "sci"):
+            mantissa, _, exponent = value.lower().partition("e")
+            digits = len(mantissa) - mantissa.count(".")
             if digits > MAX_LITERAL_DIGITS:
                 raise TooLarge(f"a number has {digits} digits; the cap is {MAX_LITERAL_DIGITS}")
+            if exponent and abs(int(exponent[:8])) > MAX_LITERAL_DIGITS:
+                raise TooLarge(f"a number exponent exceeds {MAX_LITERAL_DIGITS}")
             tokens.append(Token("num", value, spaced))
         elif kind == "word":
             _append_word(tokens, value, spaced)
@@ -582,10 +588,10 @@ class _Parser:
             texts = [self.peek(offset).text for offset in range(1, 7)]
             kinds = [self.peek(offset).kind for offset in range(1, 7)]
             braced = texts[0] == "{" and texts[2] == "}" and texts[3] == "{" and texts[5] == "}"
-            if braced and kinds[1] == kinds[4] == "num" and "." not in texts[1] + texts[4]:
+            if braced and kinds[1] == kinds[4] == "num" and (texts[1] + texts[4]).isdigit():
                 width = 7
                 numerator, denominator = int(texts[1]), int(texts[4])
-            elif kinds[0] == "num" and len(texts[0]) == 2 and "." not in texts[0]:
+            elif kinds[0] == "num" and len(texts[0]) == 2 and texts[0].isdigit():
                 width = 2
                 numerator, denominator = int(texts[0][0]), int(texts[0][1])
             else:
@@ -598,7 +604,7 @@ class _Parser:
             and token.spaced
             and self.peek(1).text == "/"
             and self.peek(2).kind == "num"
-            and "." not in token.text + self.peek(2).text
+            and (token.text + self.peek(2).text).isdigit()
             and not self.starts_continuation(self.peek(3))
         ):
             return int(token.text), int(self.peek(2).text), 3
@@ -789,7 +795,7 @@ class _Parser:
             return _scalar(self.parse_bracketed("("))
         if token.kind == "num":
             # \frac12: one digit is the argument; the rest of the literal stays in the stream.
-            if len(token.text) > 1 and token.text[0] != ".":
+            if len(token.text) > 1 and token.text.isdigit():
                 self.tokens[self.position] = Token("num", token.text[1:], False)
             else:
                 self.advance()
