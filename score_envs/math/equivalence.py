@@ -17,20 +17,31 @@ never runs model text as code, from any thread:
    irrational reference (``1.41421356`` is not ``\\sqrt{2}``: the reference form is exact, and a
    decimal is an exact rational), and ``\\pi + 10^{-100}`` is not ``\\pi``; but
    ``\\frac{1}{\\sqrt{2}}`` equals ``\\frac{\\sqrt{2}}{2}`` and ``x^2+2x+1`` equals ``(x+1)^2``.
-4. **Symbolic fallback** (sympy, built from the syntax tree by :func:`to_sympy`), only when the
-   numeric test is inconclusive (every sample point undefined, or a precision above the cap): the
-   difference is auto-simplified, and expanded only when the expansion is estimated to be small.
+4. **Symbolic fallback** (sympy, built from the syntax tree by :func:`to_sympy`), only for
+   algebraic expressions in free symbols when the numeric test is inconclusive (every sample point
+   undefined, or a magnitude or precision above the caps): the difference is auto-simplified, and
+   expanded only when the expansion is estimated to be small.
+
+**Time bound.** By design a call returns within 1 s on a 2-core machine whatever the input: the
+answer is capped at :data:`~score_envs.math.parsing.MAX_ANSWER_CHARS` characters and
+:data:`~score_envs.math.parsing.MAX_TOKENS` tokens, every exact or numeric operation has its size
+checked before it runs, and the whole comparison draws on a deterministic :data:`WORK_BUDGET`
+(about 0.3 s there), so the verdict (including ``too_large``) is the same on every machine. The
+first call that needs the symbolic fallback also pays sympy's one-time import (about 0.2 s). No
+signal or wall clock is used, so it works from any thread (vector envs, Ray workers).
 
 Structured answers are compared structurally and exactly: tuples in order with the same length,
 sets (including bare comma lists, ``\\pm`` pairs and ``x=1 \\text{ or } x=2``) as sets with no
 "overlap" credit, intervals with their closedness, unions of intervals as sets of intervals,
 matrices entry by entry, equations by proportional difference of sides (``y = 2x + 1`` equals
-``2x - y + 1 = 0``), inequalities likewise with a positive factor, and a one-variable assignment
-(``x = 3``) on either side compared by its value.
+``2x - y + 1 = 0``), inequalities likewise with a positive factor, a one-variable assignment
+(``x = 3``) on either side by its value, and assignments to several variables against a tuple as
+the point of their values in alphabetical order (``x = 2, y = 3`` equals ``(2, 3)``).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import re
@@ -78,6 +89,8 @@ from score_envs.math.parsing import (
     to_sympy,
 )
 
+_LOGGER = logging.getLogger(__name__)
+
 MAX_MAGNITUDE_BITS = 4096
 """Numeric values (and sample-point intermediates) must stay within ``2^±4096``."""
 MAX_PRECISION_BITS = 12_288
@@ -88,6 +101,8 @@ SAMPLE_POINTS = 4
 """Sample points for expressions with free symbols."""
 _SAMPLE_SEED = 0x5C0E
 _BASE_PRECISION = 256
+_MAX_GAMMA_PRECISION = 384
+_MAX_PRECISION_ROUNDS = 3
 _GUARD_BITS = 64
 
 REASONS = (
@@ -331,6 +346,8 @@ def _exact_root(value: Fraction, degree: int) -> Fraction | None:
 # ---------------------------------------------------------------------------------------------
 
 _LOCAL = threading.local()
+# What mpmath raises at a pole, outside a domain or when a series does not converge.
+_MPMATH_DOMAIN_ERRORS = (ValueError, ZeroDivisionError, TypeError, mpmath.libmp.NoConvergence)
 
 
 def _mp() -> Any:
@@ -396,7 +413,8 @@ class _Numeric:
                 self.big = magnitude
         return value
 
-    def scale(self, bits: float) -> None:
+    def scale(self, bits: Any) -> None:
+        """Record a deliberate scale of ``bits`` (an int, or an mpf from a magnitude estimate)."""
         bits = abs(bits)
         if bits > MAX_MAGNITUDE_BITS:
             raise TooLarge(f"a value exceeds 2^{MAX_MAGNITUDE_BITS}")
@@ -445,7 +463,10 @@ class _Numeric:
             radicand = self.value(node.radicand)
             if index is not None and index.denominator == 1 and index.numerator > 0:
                 return self.real_power(radicand, Fraction(1, index.numerator))
-            return self.general_power(radicand, 1 / self.value(node.index))
+            index_value = self.value(node.index)
+            if not index_value:
+                raise _BadPoint("root of index zero")
+            return self.general_power(radicand, 1 / index_value)
         if isinstance(node, Func):
             return self.function(node.name, self.value(node.argument))
         if isinstance(node, Log):
@@ -463,10 +484,10 @@ class _Numeric:
             for argument in (n, k):
                 if abs(argument) > MAX_FACTORIAL:
                     raise TooLarge(f"binomial argument above {MAX_FACTORIAL}")
-            self.budget.charge(3 * self.function_cost)
+            self.gamma_allowed()
             try:
                 return self.note(mp.binomial(n, k))
-            except (ValueError, ZeroDivisionError) as error:
+            except _MPMATH_DOMAIN_ERRORS as error:
                 raise _BadPoint(str(error)) from error
         raise Unparsable(f"cannot evaluate {type(node).__name__}")
 
@@ -484,12 +505,18 @@ class _Numeric:
             if exponent < 0:
                 raise _BadPoint("zero to a negative power")
             return mp.mpf(0) if exponent else mp.mpf(1)
+        # The size of the result, estimated before computing it (never through a float, which
+        # would overflow on an exponent such as 10^400). For a small integer exponent the
+        # binary exponent of the base is precise enough and far cheaper than a logarithm.
+        if exponent.denominator == 1 and abs(exponent.numerator) <= 64:
+            self.budget.charge(self.arithmetic_cost)
+            self.scale(exponent.numerator * (mp.mag(base) + 1))
+            return self.note(mp.power(base, exponent.numerator))
         self.budget.charge(self.function_cost)
-        magnitude = float(exponent) * float(mp.log(abs(base), 2))
-        self.scale(magnitude)
+        self.scale(mp.mpf(exponent.numerator) / exponent.denominator * mp.log(abs(base), 2))
         if exponent.denominator == 1:
             return self.note(mp.power(base, exponent.numerator))
-        if mp.im(base) == 0 and base < 0 and exponent.denominator % 2 == 1:
+        if mp.im(base) == 0 and mp.re(base) < 0 and exponent.denominator % 2 == 1:
             root = mp.root(-base, exponent.denominator)
             value = mp.power(root, exponent.numerator)
             return self.note(-value if exponent.numerator % 2 else value)
@@ -502,20 +529,29 @@ class _Numeric:
             if mp.re(exponent) > 0:
                 return mp.mpf(0)
             raise _BadPoint("zero to a non-positive power")
-        magnitude = float(mp.re(exponent * mp.ln(base))) / math.log(2)
-        self.scale(magnitude)
-        return self.note(mp.power(base, exponent))
+        self.scale(mp.re(exponent * mp.ln(base)) / mp.ln2)
+        try:
+            return self.note(mp.power(base, exponent))
+        except _MPMATH_DOMAIN_ERRORS as error:
+            raise _BadPoint(str(error)) from error
+
+    def gamma_allowed(self) -> None:
+        """mpmath's gamma builds tables per precision (seconds at 3000 bits): keep it low."""
+        if self.precision > _MAX_GAMMA_PRECISION:
+            raise TooLarge("a non-integer factorial or binomial at high precision")
+        self.budget.charge(10 * self.function_cost)
 
     def function(self, name: str, argument: Any) -> Any:
         mp = self.mp
-        self.budget.charge(self.function_cost)
+        # Complex arguments cost about three times as much (inverse functions most of all).
+        self.budget.charge(self.function_cost * (3 if mp.im(argument) else 1))
         try:
             if name in _TRANSCENDENTAL:
                 if name == "log" and not argument:
                     raise _BadPoint("log of zero")
                 return self.note(getattr(mp, _TRANSCENDENTAL[name])(argument))
             if name == "exp":
-                self.scale(float(mp.re(argument)) / math.log(2))
+                self.scale(mp.re(argument) / mp.ln2)
                 return self.note(mp.exp(argument))
             if name == "abs":
                 return self.note(abs(argument))
@@ -526,9 +562,9 @@ class _Numeric:
             if name == "factorial":
                 if abs(argument) > MAX_FACTORIAL:
                     raise TooLarge(f"factorial argument above {MAX_FACTORIAL}")
-                self.budget.charge(2 * self.function_cost)
+                self.gamma_allowed()
                 return self.note(mp.gamma(argument + 1))
-        except (ValueError, ZeroDivisionError) as error:
+        except _MPMATH_DOMAIN_ERRORS as error:
             raise _BadPoint(str(error)) from error
         raise Unparsable(f"unknown function {name!r}")
 
@@ -593,7 +629,7 @@ def _evaluate_everywhere(
     names = tuple(sorted(symbols))
     points = _sample_values(names) if names else ((),)
     precision = _BASE_PRECISION
-    while True:
+    for _round in range(_MAX_PRECISION_ROUNDS):
         numeric = _Numeric(exact, budget, precision)
         mp = numeric.mp
         rows: list[list[Any]] = []
@@ -611,9 +647,11 @@ def _evaluate_everywhere(
             return rows, numeric.small + _GUARD_BITS
         if needed > MAX_PRECISION_BITS:
             raise TooLarge(f"checking needs more than {MAX_PRECISION_BITS} bits of precision")
-        # Magnitudes barely depend on the precision, so one more round suffices; the loop only
-        # goes on if the first round ran at too low a precision to see them.
+        # Magnitudes barely depend on the precision, so one more round normally suffices. A need
+        # that keeps growing with the precision comes from rounding noise (sqrt(sin(pi))), and
+        # the expression cannot be checked numerically.
         precision = needed + _GUARD_BITS
+    raise TooLarge("the precision needed keeps growing: the value is numerically unstable")
 
 
 def _close(mp: Any, first: Any, second: Any, tolerance_bits: int) -> bool:
@@ -721,6 +759,10 @@ class _Comparer:
             return self.relation_involved(first, second)
         if isinstance(first, Expr) and isinstance(second, Expr):
             return self.scalars(first.node, second.node)
+        if isinstance(first, SetAnswer) and isinstance(second, TupleAnswer):
+            first = _assignments_as_tuple(first) or first
+        if isinstance(second, SetAnswer) and isinstance(first, TupleAnswer):
+            second = _assignments_as_tuple(second) or second
         if isinstance(first, SetAnswer) or isinstance(second, SetAnswer):
             return self.set_involved(first, second)
         if isinstance(first, TupleAnswer) and isinstance(second, TupleAnswer):
@@ -898,6 +940,26 @@ def _assigned_value(relation: Relation) -> Answer | None:
     return _as_answer(value)
 
 
+def _assignments_as_tuple(answer: SetAnswer) -> TupleAnswer | None:
+    """``x = 2, y = 3`` as the point ``(2, 3)``: values ordered by variable name.
+
+    Only for two or more assignments to distinct single variables; the alphabetical order is the
+    convention of a solution ``(x, y)`` or ``(a, b, c)``.
+    """
+    values: dict[str, Answer] = {}
+    for item in answer.items:
+        if not (isinstance(item, Relation) and item.ops == ("=",)):
+            return None
+        variable = item.sides[0]
+        value = _assigned_value(item)
+        if not isinstance(variable, Sym) or value is None or variable.name in values:
+            return None
+        values[variable.name] = value
+    if len(values) < 2:
+        return None
+    return TupleAnswer(tuple(values[name] for name in sorted(values)))
+
+
 def _ascending(relation: Relation) -> Relation:
     """Write ``a > b > c`` as ``c < b < a`` so both directions compare alike."""
     if relation.ops and all(op in (">", ">=") for op in relation.ops):
@@ -992,11 +1054,19 @@ def _expanded_terms(node: Node) -> int:
     return 1
 
 
-def _exponents_within_caps(node: Node) -> bool:
-    """Whether :func:`to_sympy` can build ``node`` (checked before paying sympy's import)."""
+def _sympy_friendly(node: Node) -> bool:
+    """Whether the symbolic fallback may build ``node`` in sympy at a predictable cost.
+
+    Only algebraic trees qualify (sums, products, quotients, powers and roots of numbers,
+    constants and symbols) with integer exponents within :data:`MAX_SYMBOLIC_EXPONENT`: sympy
+    evaluates functions of numbers eagerly (``binomial`` of a large rational expands a product),
+    and that cost is not bounded by anything we control. Checked before sympy is even imported.
+    """
     stack: list[Any] = [node]
     while stack:
         current = stack.pop()
+        if isinstance(current, (Num, Sym, Const)):
+            continue
         if isinstance(current, Pow):
             exponent = current.exponent
             if isinstance(exponent, Neg):
@@ -1015,12 +1085,16 @@ def _exponents_within_caps(node: Node) -> bool:
             stack.append(current.operand)
         elif isinstance(current, Div):
             stack.extend((current.numerator, current.denominator))
+        elif isinstance(current, Root):
+            stack.extend((current.index, current.radicand))
+        else:
+            return False
     return True
 
 
 def _symbolically_zero(first: Node, second: Node) -> bool:
     """Bounded sympy check that ``first - second`` is zero; False when it cannot tell."""
-    if not (_exponents_within_caps(first) and _exponents_within_caps(second)):
+    if not (_sympy_friendly(first) and _sympy_friendly(second)):
         return False
     expand = _expanded_terms(first) + _expanded_terms(second) <= _MAX_EXPANDED_TERMS
     try:
@@ -1106,6 +1180,13 @@ def check_equivalence(predicted: str, reference: str) -> tuple[bool, str]:
     except (RecursionError, MemoryError, OverflowError):  # pragma: no cover - caps prevent it
         return False, "too_large"
     except Exception:  # pragma: no cover - a grader must never raise on model output
+        # A bug, not a verdict: keep grading, but make it visible to whoever runs the env.
+        _LOGGER.error(
+            "internal error comparing %s with %s",
+            repr(predicted)[:200],
+            repr(reference)[:200],
+            exc_info=True,
+        )
         return False, "unparsable"
 
 

@@ -23,15 +23,17 @@ Syntax conventions (documented because LaTeX and plain text disagree):
   is that number; otherwise ``e`` is Euler's number (``2e`` is 2e).
 - Juxtaposition is multiplication (``2x``, ``3\\pi``, ``2\\sqrt{3}``, ``(x+1)(x-1)``), except that a
   number may not directly follow another factor (``2 3`` and ``x2`` are refused: a number dump must
-  not become a product).
+  not become a product), save after a factorial (``7!3!``).
 - An integer followed by ``\\frac`` of two integers, or by ``p/q`` after a space, is a mixed number:
   ``2\\frac{1}{3}`` and ``2 1/3`` are 7/3.
+- ``\\log`` without a base is the natural logarithm, like ``\\ln`` (as in sympy); ``\\log_b x`` has
+  base ``b``.
 - ``e`` is Euler's number, ``i`` the imaginary unit, ``\\pi``/``pi`` is pi; other letters and Greek
   commands are symbols; ``x_1`` and ``x_{12}`` are single symbols.
 - A word of three or more letters that is not a known function or constant makes the whole answer
   text (:class:`TextAnswer`), compared as text (``\\text{odd}``, ``Monday``).
 - A bare comma list at top level, ``\\{...\\}`` and ``{a, b}`` are unordered sets; ``(a, b)`` is an
-  ordered tuple (or an open interval: the comparison treats them alike); ``[a, b]``, ``[a, b)`` and
+  ordered tuple (compared with an interval, it is the open interval); ``[a, b]``, ``[a, b)`` and
   ``(a, b]`` are intervals; ``\\cup`` joins intervals; ``\\pm`` makes a set of two values.
 """
 
@@ -285,12 +287,12 @@ _RELATIONS = {
 }
 _MUL_OPS = frozenset(["*", r"\cdot", r"\times", r"\ast"])
 _DIV_OPS = frozenset(["/", r"\div"])
-_CLOSERS = {
-    r"\rvert": "abs",
-    r"\rfloor": "floor",
-    r"\rceil": "ceil",
+# Opening command -> (closing command, function).
+_DELIMITED = {
+    r"\lvert": (r"\rvert", "abs"),
+    r"\lfloor": (r"\rfloor", "floor"),
+    r"\lceil": (r"\rceil", "ceil"),
 }
-_OPENERS = {r"\lvert": r"\rvert", r"\lfloor": r"\rfloor", r"\lceil": r"\rceil"}
 
 _TOKEN_RE = re.compile(
     r"(?P<space>\s+)"
@@ -778,9 +780,9 @@ class _Parser:
             return self.parse_set()
         if name == "langle":
             return self.parse_sequence(r"\rangle")
-        if command in _OPENERS:
-            return self.parse_delimited(_OPENERS[command], _CLOSERS[_OPENERS[command]])
-        if name in ("mid", "vert"):
+        if command in _DELIMITED:
+            return self.parse_delimited(*_DELIMITED[command])
+        if name == "vert":
             return self.parse_delimited(command, "abs")
         raise Unparsable(f"unsupported command {command!r}")
 

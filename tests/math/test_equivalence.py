@@ -219,6 +219,14 @@ def test_transposed_matrix_is_different():
     )
 
 
+def test_assignments_to_several_variables_equal_the_point():
+    assert same("y = 3, x = 2", "(2, 3)")
+
+
+def test_assignments_in_the_wrong_order_of_values_are_not_the_point():
+    assert not same("x = 3, y = 2", "(2, 3)")
+
+
 # -- relations -----------------------------------------------------------------------------------
 
 

@@ -6,12 +6,14 @@ make the test flaky. It detects hangs, it is not a speed benchmark.
 
 from __future__ import annotations
 
+import logging
+import random
 import threading
 
 import pytest
 
 from score_envs.core.grading import Grade
-from score_envs.math.equivalence import REASONS
+from score_envs.math.equivalence import REASONS, check_equivalence
 from score_envs.math.extraction import MAX_TEXT_CHARS
 from score_envs.math.verifier import grade_answer
 
@@ -127,3 +129,24 @@ def test_whole_hostile_batch_returns_from_one_worker_thread():
     thread.start()
     thread.join(SECONDS_PER_INPUT * len(HOSTILE))
     assert box and len(box[0]) == len(HOSTILE)  # type: ignore[arg-type]
+
+
+FUZZ_ATOMS = [
+    "1", "2", "0", "x", "y", "e", "i", r"\pi", r"\infty", "+", "-", "*", "/", "^", "!", "(", ")",
+    "[", "]", "{", "}", r"\{", r"\}", ",", "=", "<", r"\le", r"\frac", r"\sqrt", r"\sin",
+    r"\log", "_", "|", r"\pm", r"\cup", r"\text{ cm}", r"\%", r"\$", " ", "0.5", "10", "99",
+    r"\binom", r"\begin{pmatrix}", r"\end{pmatrix}", "&", "\\\\", r"\in", r"\cdot", r"\ln",
+    "e^", "3!", "1,000", "1e3", "−", "²", "√", "х",
+]  # fmt: skip
+FUZZ_REFERENCES = ["5", r"\frac34", "(x+1)^2", "(1,2)", r"[1,\infty)", "y=2x+1", "-2, 3", r"\sqrt2"]
+
+
+def test_random_token_soup_never_hits_an_internal_error(caplog):
+    rng = random.Random(20240917)
+    reasons = set()
+    with caplog.at_level(logging.ERROR, logger="score_envs.math.equivalence"):
+        for _ in range(3000):
+            text = "".join(rng.choice(FUZZ_ATOMS) for _ in range(rng.randint(1, 14)))
+            reasons.add(check_equivalence(text, rng.choice([*FUZZ_REFERENCES, text]))[1])
+    assert not caplog.records
+    assert reasons <= set(REASONS)
