@@ -69,12 +69,17 @@ def load_pairs(path: Path, limit: int | None) -> list[dict[str, Any]]:
 
 
 def our_judge() -> tuple[Judge, Callable[[], None]]:
-    from score_envs.math import equivalence
+    from score_envs.math import equivalence, numeric
 
     def judge(predicted: str, reference: str) -> bool:
         return equivalence.check_equivalence(predicted, reference)[0]
 
-    return judge, equivalence._prepare.cache_clear
+    def clear() -> None:
+        # Every pass starts cold: parsed answers and sample points are cached per process.
+        equivalence._prepare.cache_clear()
+        numeric.sample_points.cache_clear()
+
+    return judge, clear
 
 
 def math_verify_judge() -> tuple[Judge, Callable[[], None]] | None:

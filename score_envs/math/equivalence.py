@@ -9,14 +9,19 @@ never runs model text as code, from any thread:
    mixed numbers, percentages, and any arithmetic of them, including integer powers whose size is
    estimated first. ``0.25`` equals ``\\frac14``; ``0.3333333`` does **not** equal ``1/3``.
 3. **Numeric identity testing** for everything else (radicals, ``\\pi``, ``e``, logarithms,
-   trigonometry, expressions in free symbols): both sides are evaluated with mpmath at a few
-   deterministic sample points (fixed seed, one of them with negative coordinates) at a working
-   precision chosen from the sizes involved, and accepted only if they agree to an absolute
-   tolerance of ``2^-(s + 64)`` where ``s`` grows with every scale in the expressions (the bits of
-   each exact rational, the magnitude of each power or exponential). So a decimal never matches an
-   irrational reference (``1.41421356`` is not ``\\sqrt{2}``: the reference form is exact, and a
-   decimal is an exact rational), and ``\\pi + 10^{-100}`` is not ``\\pi``; but
-   ``\\frac{1}{\\sqrt{2}}`` equals ``\\frac{\\sqrt{2}}{2}`` and ``x^2+2x+1`` equals ``(x+1)^2``.
+   trigonometry, expressions in free symbols), in :mod:`score_envs.math.numeric`: both sides are
+   evaluated with mpmath at four sample points drawn from a hash of both answers (so an answer
+   cannot be built to vanish at them; every variable takes both signs and magnitudes from 0.5 to
+   3.5), at a working precision chosen from the sizes involved, and accepted only if they agree
+   to an absolute tolerance of ``2^-(s + 64)`` where ``s`` grows with every scale in the
+   expressions (the bits of each exact rational, the magnitude of each power, exponential and
+   tiny intermediate value); a difference below the tolerance is recomputed at a higher precision
+   and accepted only if it shrinks like rounding noise. So a decimal never matches an irrational
+   reference (``1.41421356`` is not ``\\sqrt{2}``: the reference form is exact, and a decimal is
+   an exact rational), ``\\pi + 10^{-100}`` is not ``\\pi`` and ``\\sin(10^{-100})`` is not
+   ``10^{-100}``; but ``\\frac{1}{\\sqrt{2}}`` equals ``\\frac{\\sqrt{2}}{2}`` and ``x^2+2x+1``
+   equals ``(x+1)^2``. Step functions of a variable (``\\lfloor x \\rfloor``) are not sampled:
+   they only equal the same expression.
 4. **Symbolic fallback** (sympy, built from the syntax tree by :func:`to_sympy`), only for
    algebraic expressions in free symbols when the numeric test is inconclusive (every sample point
    undefined, or a magnitude or precision above the caps): the difference is auto-simplified, and
@@ -25,7 +30,8 @@ never runs model text as code, from any thread:
 **Time bound.** By design a call returns within 1 s on a 2-core machine whatever the input: the
 answer is capped at :data:`~score_envs.math.parsing.MAX_ANSWER_CHARS` characters and
 :data:`~score_envs.math.parsing.MAX_TOKENS` tokens, every exact or numeric operation has its size
-checked before it runs, and the whole comparison draws on a deterministic :data:`WORK_BUDGET`
+checked before it runs, and the whole comparison draws on a deterministic
+:data:`~score_envs.math.numeric.WORK_BUDGET`
 (about 0.3 s there), so the verdict (including ``too_large``) is the same on every machine. The
 first call that needs the symbolic fallback also pays sympy's one-time import (about 0.2 s). No
 signal or wall clock is used, so it works from any thread (vector envs, Ray workers).
@@ -35,29 +41,39 @@ sets (including bare comma lists, ``\\pm`` pairs and ``x=1 \\text{ or } x=2``) a
 "overlap" credit, intervals with their closedness, unions of intervals as sets of intervals,
 matrices entry by entry, equations by proportional difference of sides (``y = 2x + 1`` equals
 ``2x - y + 1 = 0``), inequalities likewise with a positive factor, a one-variable assignment
-(``x = 3``) on either side by its value, and assignments to several variables against a tuple as
-the point of their values in alphabetical order (``x = 2, y = 3`` equals ``(2, 3)``).
+(``x = 3`` or ``3 = x``) on either side by its value, and assignments to several variables as the
+point of their values in alphabetical order, subscripts numerically (``x = 2, y = 3`` equals
+``(2, 3)``, and is not the set ``{2, 3}``).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import random
 import re
-import threading
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-import mpmath
-
 from score_envs.math.normalize import NormalizedAnswer, normalize_answer
+from score_envs.math.numeric import (
+    WORK_BUDGET,
+    BadPoint,
+    Budget,
+    Evaluation,
+    ExactEvaluator,
+    InfiniteValue,
+    Undefined,
+    Unsampleable,
+    agree,
+    comparison_seed,
+    evaluate_everywhere,
+    free_symbols,
+    mp_context,
+)
 from score_envs.math.parsing import (
     MAX_ANSWER_CHARS,
-    MAX_EXACT_BITS,
-    MAX_FACTORIAL,
     MAX_SYMBOLIC_EXPONENT,
     Add,
     Answer,
@@ -91,20 +107,6 @@ from score_envs.math.parsing import (
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_MAGNITUDE_BITS = 4096
-"""Numeric values (and sample-point intermediates) must stay within ``2^±4096``."""
-MAX_PRECISION_BITS = 12_288
-"""Highest working precision of the numeric test (about 3700 decimal digits)."""
-WORK_BUDGET = 300_000
-"""Work units one comparison may spend (about one microsecond each on a 2-core CI machine)."""
-SAMPLE_POINTS = 4
-"""Sample points for expressions with free symbols."""
-_SAMPLE_SEED = 0x5C0E
-_BASE_PRECISION = 256
-_MAX_GAMMA_PRECISION = 384
-_MAX_PRECISION_ROUNDS = 3
-_GUARD_BITS = 64
-
 REASONS = (
     "equivalent",
     "not_equivalent",
@@ -115,570 +117,11 @@ REASONS = (
 )
 """Every reason code the math grader can return."""
 
+__all__ = ["REASONS", "WORK_BUDGET", "answers_equivalent", "check_equivalence"]
 
-class _Undefined(Exception):
-    """The expression has no value (``1/0``, ``0^{-1}``, ``(-1)!``)."""
-
-
-class _Infinite(Exception):
-    """The expression uses infinity inside arithmetic; only a bare signed infinity is compared."""
-
-
-class _BadPoint(Exception):
-    """The expression is undefined at this sample point (a pole, ``log 0``)."""
-
-
-class _Budget:
-    """The deterministic work allowance of one comparison (no wall clock: same verdict anywhere)."""
-
-    __slots__ = ("spent",)
-
-    def __init__(self) -> None:
-        self.spent = 0.0
-
-    def charge(self, units: float) -> None:
-        self.spent += units
-        if self.spent > WORK_BUDGET:
-            raise TooLarge("the comparison exceeds its work budget")
-
-
-# ---------------------------------------------------------------------------------------------
-# Tier 2: exact rational evaluation
-# ---------------------------------------------------------------------------------------------
-
-_NOT_RATIONAL = object()
 _UNDEFINED = object()
-
-
-def _bits(value: Fraction) -> int:
-    return value.numerator.bit_length() + value.denominator.bit_length()
-
-
-def _check_size(value: Fraction) -> Fraction:
-    if _bits(value) > MAX_EXACT_BITS:
-        raise TooLarge(f"an exact value exceeds {MAX_EXACT_BITS} bits")
-    return value
-
-
-class _Exact:
-    """Evaluates rational subtrees exactly; memoised by node identity for one comparison."""
-
-    def __init__(self, budget: _Budget) -> None:
-        self.budget = budget
-        self.memo: dict[int, Any] = {}
-
-    def value(self, node: Node) -> Fraction | None:
-        # Keyed by identity (hashing a tree is linear in its size); the entry keeps the node
-        # alive so that its id cannot be reused by a temporary node during this comparison.
-        entry = self.memo.get(id(node))
-        if entry is None:
-            entry = (node, self._compute(node))
-            self.memo[id(node)] = entry
-        cached = entry[1]
-        return None if cached is _NOT_RATIONAL else cached
-
-    def _compute(self, node: Node) -> Any:
-        self.budget.charge(1)
-        result = self._rational(node)
-        if result is None:
-            return _NOT_RATIONAL
-        self.budget.charge(_bits(result) / 4000)
-        return _check_size(result)
-
-    def _rational(self, node: Node) -> Fraction | None:
-        if isinstance(node, Num):
-            return node.value
-        if isinstance(node, Neg):
-            operand = self.value(node.operand)
-            return None if operand is None else -operand
-        if isinstance(node, Add):
-            total = Fraction(0)
-            for term in node.terms:
-                value = self.value(term)
-                if value is None:
-                    return None
-                total = _check_size(total + value)
-            return total
-        if isinstance(node, Mul):
-            product = Fraction(1)
-            for factor in node.factors:
-                value = self.value(factor)
-                if value is None:
-                    return None
-                if _bits(product) + _bits(value) > 2 * MAX_EXACT_BITS:
-                    raise TooLarge("an exact product is too large")
-                product = _check_size(product * value)
-            return product
-        if isinstance(node, Div):
-            numerator = self.value(node.numerator)
-            denominator = self.value(node.denominator)
-            if denominator == 0:
-                raise _Undefined("division by zero")
-            if numerator is None or denominator is None:
-                return None
-            return numerator / denominator
-        if isinstance(node, Pow):
-            return self._power(node)
-        if isinstance(node, Root):
-            index = self.value(node.index)
-            radicand = self.value(node.radicand)
-            if index is None or radicand is None or index.denominator != 1:
-                return None
-            return _exact_root(radicand, int(index))
-        if isinstance(node, Func):
-            return self._function(node)
-        if isinstance(node, Log):
-            return self._logarithm(node)
-        if isinstance(node, Binom):
-            n, k = self.value(node.n), self.value(node.k)
-            if n is None or k is None or n.denominator != 1 or k.denominator != 1:
-                return None
-            if n < 0:
-                return None
-            if n > MAX_EXACT_BITS:
-                raise TooLarge("binomial coefficient too large")
-            return Fraction(math.comb(int(n), int(k))) if k >= 0 else Fraction(0)
-        if isinstance(node, PlusMinus):
-            raise Unparsable("'\\pm' inside an expression that is not a list of values")
-        return None  # Sym, Const
-
-    def _power(self, node: Pow) -> Fraction | None:
-        base = self.value(node.base)
-        exponent = self.value(node.exponent)
-        if base is None or exponent is None:
-            return None
-        if base == 0:
-            if exponent < 0:
-                raise _Undefined("zero to a negative power")
-            return Fraction(1) if exponent == 0 else Fraction(0)
-        if base == 1:
-            return base
-        if base == -1 and exponent.denominator == 1:
-            return Fraction(1) if exponent.numerator % 2 == 0 else base
-        if exponent.denominator != 1:
-            if exponent.denominator > 64 or abs(exponent.numerator) > MAX_EXACT_BITS:
-                return None
-            root = _exact_root(base, exponent.denominator)
-            if root is None:
-                return None
-            base, exponent = root, Fraction(exponent.numerator)
-        power = exponent.numerator
-        if abs(power) * _bits(base) > MAX_EXACT_BITS:
-            raise TooLarge(f"a power has more than {MAX_EXACT_BITS} bits")
-        return base**power
-
-    def _function(self, node: Func) -> Fraction | None:
-        argument = self.value(node.argument)
-        if argument is None:
-            return None
-        name = node.name
-        if name == "abs":
-            return abs(argument)
-        if name == "floor":
-            return Fraction(math.floor(argument))
-        if name == "ceil":
-            return Fraction(math.ceil(argument))
-        if name == "factorial":
-            if argument.denominator != 1:
-                return None
-            if argument < 0:
-                raise _Undefined("factorial of a negative integer")
-            if argument > MAX_FACTORIAL:
-                raise TooLarge(f"factorial argument above {MAX_FACTORIAL}")
-            return Fraction(math.factorial(int(argument)))
-        if argument == 0 and name in ("sin", "tan", "asin", "atan", "sinh", "tanh"):
-            return Fraction(0)
-        if argument == 0 and name in ("cos", "cosh", "exp"):
-            return Fraction(1)
-        if argument == 1 and name == "log":
-            return Fraction(0)
-        return None
-
-    def _logarithm(self, node: Log) -> Fraction | None:
-        base = self.value(node.base)
-        argument = self.value(node.argument)
-        if base is None or argument is None or base <= 0 or base == 1 or argument <= 0:
-            return None
-        # log_b(a) is rational and an integer k when a = b^k: estimate k, then verify exactly.
-        estimate = (_log_abs(argument)) / _log_abs(base)
-        power = round(estimate)
-        if abs(estimate - power) > 1e-9 or abs(power) * _bits(base) > MAX_EXACT_BITS:
-            return None
-        return Fraction(power) if base**power == argument else None
-
-
-def _log_abs(value: Fraction) -> float:
-    return math.log(abs(value.numerator)) - math.log(value.denominator)
-
-
-def _integer_root(value: int, degree: int) -> int | None:
-    """The exact non-negative ``degree``-th root of ``value`` >= 0, or None."""
-    if value < 2:
-        return value
-    guess = 1 << -(-value.bit_length() // degree)  # >= the root
-    while True:  # Newton's method on integers; converges from above in O(log) steps
-        better = ((degree - 1) * guess + value // guess ** (degree - 1)) // degree
-        if better >= guess:
-            break
-        guess = better
-    return guess if guess**degree == value else None
-
-
-def _exact_root(value: Fraction, degree: int) -> Fraction | None:
-    if degree < 1 or degree > 64:
-        return None
-    if degree == 1:
-        return value
-    if value < 0:
-        if degree % 2 == 0:
-            return None
-        root = _exact_root(-value, degree)
-        return None if root is None else -root
-    numerator = _integer_root(value.numerator, degree)
-    denominator = _integer_root(value.denominator, degree)
-    if numerator is None or denominator is None:
-        return None
-    return Fraction(numerator, denominator)
-
-
-# ---------------------------------------------------------------------------------------------
-# Tier 3: numeric identity testing with mpmath
-# ---------------------------------------------------------------------------------------------
-
-_LOCAL = threading.local()
-# What mpmath raises at a pole, outside a domain or when a series does not converge.
-_MPMATH_DOMAIN_ERRORS = (ValueError, ZeroDivisionError, TypeError, mpmath.libmp.NoConvergence)
-
-
-def _mp() -> Any:
-    """A private mpmath context per thread: ``mpmath.mp`` is global mutable state."""
-    context = getattr(_LOCAL, "context", None)
-    if context is None:
-        context = mpmath.MPContext()
-        _LOCAL.context = context
-    return context
-
-
-_TRANSCENDENTAL = {
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "cot": "cot",
-    "sec": "sec",
-    "csc": "csc",
-    "asin": "asin",
-    "acos": "acos",
-    "atan": "atan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "log": "ln",
-}
-
-
-class _Numeric:
-    """Evaluates a tree at one precision, tracking the scales that set precision and tolerance.
-
-    ``big`` is the largest magnitude (in bits) of any intermediate value; ``small`` the largest
-    scale deliberately present (bits of exact rationals, magnitudes of powers and exponentials),
-    which decides how close two values must be to count as equal.
-    """
-
-    def __init__(self, exact: _Exact, budget: _Budget, precision: int) -> None:
-        self.exact = exact
-        self.budget = budget
-        self.mp = _mp()
-        self.mp.prec = precision
-        self.precision = precision
-        # Calibrated so that one unit is about a microsecond on a 2-core CI machine.
-        self.arithmetic_cost = 1 + precision / 1000
-        self.function_cost = 8 * max(1.0, precision / 256) ** 1.85
-        self.big = 0
-        self.small = 0
-        self.env: dict[str, Any] = {}
-
-    def evaluate(self, node: Node, env: dict[str, Any]) -> Any:
-        self.env = env
-        return self.value(node)
-
-    def note(self, value: Any) -> Any:
-        mp = self.mp
-        if not mp.isfinite(value):
-            raise _BadPoint("not finite")
-        if value:
-            magnitude = mp.mag(value)
-            if magnitude > MAX_MAGNITUDE_BITS:
-                raise TooLarge(f"a value exceeds 2^{MAX_MAGNITUDE_BITS}")
-            if magnitude > self.big:
-                self.big = magnitude
-        return value
-
-    def scale(self, bits: Any) -> None:
-        """Record a deliberate scale of ``bits`` (an int, or an mpf from a magnitude estimate)."""
-        bits = abs(bits)
-        if bits > MAX_MAGNITUDE_BITS:
-            raise TooLarge(f"a value exceeds 2^{MAX_MAGNITUDE_BITS}")
-        if bits > self.small:
-            self.small = int(bits) + 1
-
-    def value(self, node: Node) -> Any:
-        exact = self.exact.value(node)
-        mp = self.mp
-        if exact is not None:
-            self.budget.charge(self.arithmetic_cost)
-            self.scale(_bits(exact))
-            return self.note(mp.mpf(exact.numerator) / exact.denominator)
-        self.budget.charge(self.arithmetic_cost)
-        if isinstance(node, Sym):
-            return self.env[node.name]
-        if isinstance(node, Const):
-            if node.name == "pi":
-                return mp.pi
-            if node.name == "e":
-                return mp.e
-            if node.name == "i":
-                return mp.mpc(0, 1)
-            raise _Infinite("infinity in arithmetic")
-        if isinstance(node, Neg):
-            return -self.value(node.operand)
-        if isinstance(node, Add):
-            total = mp.mpf(0)
-            for term in node.terms:
-                total = self.note(total + self.value(term))
-            return total
-        if isinstance(node, Mul):
-            product = mp.mpf(1)
-            for factor in node.factors:
-                product = self.note(product * self.value(factor))
-            return product
-        if isinstance(node, Div):
-            denominator = self.value(node.denominator)
-            if not denominator:
-                raise _BadPoint("division by zero")
-            return self.note(self.value(node.numerator) / denominator)
-        if isinstance(node, Pow):
-            return self.power(node)
-        if isinstance(node, Root):
-            index = self.exact.value(node.index)
-            radicand = self.value(node.radicand)
-            if index is not None and index.denominator == 1 and index.numerator > 0:
-                return self.real_power(radicand, Fraction(1, index.numerator))
-            index_value = self.value(node.index)
-            if not index_value:
-                raise _BadPoint("root of index zero")
-            return self.general_power(radicand, 1 / index_value)
-        if isinstance(node, Func):
-            return self.function(node.name, self.value(node.argument))
-        if isinstance(node, Log):
-            self.budget.charge(2 * self.function_cost)
-            base = self.value(node.base)
-            argument = self.value(node.argument)
-            if not base or not argument:
-                raise _BadPoint("log of zero")
-            denominator = mp.ln(base)
-            if not denominator:
-                raise _BadPoint("log base one")
-            return self.note(mp.ln(argument) / denominator)
-        if isinstance(node, Binom):
-            n, k = self.value(node.n), self.value(node.k)
-            for argument in (n, k):
-                if abs(argument) > MAX_FACTORIAL:
-                    raise TooLarge(f"binomial argument above {MAX_FACTORIAL}")
-            self.gamma_allowed()
-            try:
-                return self.note(mp.binomial(n, k))
-            except _MPMATH_DOMAIN_ERRORS as error:
-                raise _BadPoint(str(error)) from error
-        raise Unparsable(f"cannot evaluate {type(node).__name__}")
-
-    def power(self, node: Pow) -> Any:
-        base = self.value(node.base)
-        exponent_exact = self.exact.value(node.exponent)
-        if exponent_exact is not None and exponent_exact.denominator % 2 == 1:
-            return self.real_power(base, exponent_exact)
-        return self.general_power(base, self.value(node.exponent))
-
-    def real_power(self, base: Any, exponent: Fraction) -> Any:
-        """Rational exponents with odd denominators keep real values real: (-8)^(1/3) = -2."""
-        mp = self.mp
-        if not base:
-            if exponent < 0:
-                raise _BadPoint("zero to a negative power")
-            return mp.mpf(0) if exponent else mp.mpf(1)
-        # The size of the result, estimated before computing it (never through a float, which
-        # would overflow on an exponent such as 10^400). For a small integer exponent the
-        # binary exponent of the base is precise enough and far cheaper than a logarithm.
-        if exponent.denominator == 1 and abs(exponent.numerator) <= 64:
-            self.budget.charge(self.arithmetic_cost)
-            self.scale(exponent.numerator * (mp.mag(base) + 1))
-            return self.note(mp.power(base, exponent.numerator))
-        self.budget.charge(self.function_cost)
-        self.scale(mp.mpf(exponent.numerator) / exponent.denominator * mp.log(abs(base), 2))
-        if exponent.denominator == 1:
-            return self.note(mp.power(base, exponent.numerator))
-        if mp.im(base) == 0 and mp.re(base) < 0 and exponent.denominator % 2 == 1:
-            root = mp.root(-base, exponent.denominator)
-            value = mp.power(root, exponent.numerator)
-            return self.note(-value if exponent.numerator % 2 else value)
-        return self.note(mp.power(base, mp.mpf(exponent.numerator) / exponent.denominator))
-
-    def general_power(self, base: Any, exponent: Any) -> Any:
-        mp = self.mp
-        self.budget.charge(2 * self.function_cost)
-        if not base:
-            if mp.re(exponent) > 0:
-                return mp.mpf(0)
-            raise _BadPoint("zero to a non-positive power")
-        self.scale(mp.re(exponent * mp.ln(base)) / mp.ln2)
-        try:
-            return self.note(mp.power(base, exponent))
-        except _MPMATH_DOMAIN_ERRORS as error:
-            raise _BadPoint(str(error)) from error
-
-    def gamma_allowed(self) -> None:
-        """mpmath's gamma builds tables per precision (seconds at 3000 bits): keep it low."""
-        if self.precision > _MAX_GAMMA_PRECISION:
-            raise TooLarge("a non-integer factorial or binomial at high precision")
-        self.budget.charge(10 * self.function_cost)
-
-    def function(self, name: str, argument: Any) -> Any:
-        mp = self.mp
-        # Complex arguments cost about three times as much (inverse functions most of all).
-        self.budget.charge(self.function_cost * (3 if mp.im(argument) else 1))
-        try:
-            if name in _TRANSCENDENTAL:
-                if name == "log" and not argument:
-                    raise _BadPoint("log of zero")
-                return self.note(getattr(mp, _TRANSCENDENTAL[name])(argument))
-            if name == "exp":
-                self.scale(mp.re(argument) / mp.ln2)
-                return self.note(mp.exp(argument))
-            if name == "abs":
-                return self.note(abs(argument))
-            if name in ("floor", "ceil"):
-                if mp.im(argument) != 0:
-                    raise _BadPoint("floor of a complex number")
-                return self.note(mp.floor(argument) if name == "floor" else mp.ceil(argument))
-            if name == "factorial":
-                if abs(argument) > MAX_FACTORIAL:
-                    raise TooLarge(f"factorial argument above {MAX_FACTORIAL}")
-                self.gamma_allowed()
-                return self.note(mp.gamma(argument + 1))
-        except _MPMATH_DOMAIN_ERRORS as error:
-            raise _BadPoint(str(error)) from error
-        raise Unparsable(f"unknown function {name!r}")
-
-
-def _free_symbols(node: Node, found: set[str]) -> set[str]:
-    stack: list[Any] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Sym):
-            found.add(current.name)
-        elif isinstance(current, (Add,)):
-            stack.extend(current.terms)
-        elif isinstance(current, Mul):
-            stack.extend(current.factors)
-        elif isinstance(current, Neg):
-            stack.append(current.operand)
-        elif isinstance(current, Div):
-            stack.extend((current.numerator, current.denominator))
-        elif isinstance(current, Pow):
-            stack.extend((current.base, current.exponent))
-        elif isinstance(current, Root):
-            stack.extend((current.index, current.radicand))
-        elif isinstance(current, Func):
-            stack.append(current.argument)
-        elif isinstance(current, Log):
-            stack.extend((current.base, current.argument))
-        elif isinstance(current, Binom):
-            stack.extend((current.n, current.k))
-        elif isinstance(current, PlusMinus):
-            stack.extend((current.left, current.right))
-    return found
-
-
-@lru_cache(maxsize=64)
-def _sample_values(symbols: tuple[str, ...]) -> tuple[tuple[tuple[str, float], ...], ...]:
-    """Deterministic sample points: same seed, same points, on every machine."""
-    rng = random.Random(_SAMPLE_SEED)
-    points = []
-    for index in range(SAMPLE_POINTS):
-        point = []
-        for position, name in enumerate(symbols):
-            magnitude = 0.55 + 0.9 * rng.random()
-            # Point 2 has alternating negative coordinates: sqrt(x^2) is not x.
-            negative = index == 2 and position % 2 == 0
-            point.append((name, -magnitude if negative else magnitude))
-        points.append(tuple(point))
-    return tuple(points)
-
-
-def _evaluate_everywhere(
-    nodes: list[Node], exact: _Exact, budget: _Budget
-) -> tuple[list[list[Any]], int]:
-    """Evaluate each node at every sample point at a sufficient precision.
-
-    Returns ``values[point][node]`` (None where that node is undefined at that point) and the
-    tolerance exponent: two values agree when they differ by at most ``2^-tolerance_bits``. The
-    precision is chosen so that rounding errors stay far below that tolerance.
-    """
-    symbols: set[str] = set()
-    for node in nodes:
-        _free_symbols(node, symbols)
-    names = tuple(sorted(symbols))
-    points = _sample_values(names) if names else ((),)
-    precision = _BASE_PRECISION
-    for _round in range(_MAX_PRECISION_ROUNDS):
-        numeric = _Numeric(exact, budget, precision)
-        mp = numeric.mp
-        rows: list[list[Any]] = []
-        for point in points:
-            env = {name: mp.mpf(value) for name, value in point}
-            row = []
-            for node in nodes:
-                try:
-                    row.append(numeric.evaluate(node, env))
-                except _BadPoint:
-                    row.append(None)
-            rows.append(row)
-        needed = numeric.big + 2 * numeric.small + 3 * _GUARD_BITS
-        if needed <= precision:
-            return rows, numeric.small + _GUARD_BITS
-        if needed > MAX_PRECISION_BITS:
-            raise TooLarge(f"checking needs more than {MAX_PRECISION_BITS} bits of precision")
-        # Magnitudes barely depend on the precision, so one more round normally suffices. A need
-        # that keeps growing with the precision comes from rounding noise (sqrt(sin(pi))), and
-        # the expression cannot be checked numerically.
-        precision = needed + _GUARD_BITS
-    raise TooLarge("the precision needed keeps growing: the value is numerically unstable")
-
-
-def _close(mp: Any, first: Any, second: Any, tolerance_bits: int) -> bool:
-    difference = first - second
-    return not difference or mp.mag(difference) < -tolerance_bits
-
-
-def _agree(mp: Any, rows: list[list[Any]], first: int, second: int, tolerance: int) -> bool | None:
-    """Do nodes ``first`` and ``second`` agree at every point where both are defined?
-
-    None when too few points are usable (one for constants, two with free symbols).
-    """
-    usable = 0
-    for row in rows:
-        a, b = row[first], row[second]
-        if a is None or b is None:
-            continue
-        if not _close(mp, a, b, tolerance):
-            return False
-        usable += 1
-    return None if usable < (1 if len(rows) == 1 else 2) else True
-
-
-def _numeric_equal(first: Node, second: Node, exact: _Exact, budget: _Budget) -> bool | None:
-    """True/False when the test decides, None when too few sample points were usable."""
-    rows, tolerance = _evaluate_everywhere([first, second], exact, budget)
-    return _agree(_mp(), rows, 0, 1, tolerance)
+# Reasons the numeric test cannot decide a scalar comparison (the caller then answers False).
+_UNDECIDABLE = (Undefined, InfiniteValue, Unsampleable)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -696,11 +139,15 @@ def _infinity_sign(node: Node) -> int | None:
 
 
 class _Comparer:
-    """One comparison: shared budget and memo tables for both answers."""
+    """One comparison: shared budget, memo tables and sample-point seed for both answers."""
 
-    def __init__(self) -> None:
-        self.budget = _Budget()
-        self.exact = _Exact(self.budget)
+    def __init__(self, seed: int) -> None:
+        self.budget = Budget()
+        self.exact = ExactEvaluator(self.budget)
+        self.seed = seed
+
+    def evaluate(self, nodes: list[Node]) -> Evaluation:
+        return evaluate_everywhere(nodes, self.exact, self.budget, self.seed)
 
     # -- scalars -------------------------------------------------------------------------------
 
@@ -713,13 +160,13 @@ class _Comparer:
         try:
             value_first = self.exact.value(first)
             value_second = self.exact.value(second)
-        except _Undefined:
+        except Undefined:
             return False
         if value_first is not None and value_second is not None:
             return value_first == value_second
         try:
-            verdict = _numeric_equal(first, second, self.exact, self.budget)
-        except (_Undefined, _Infinite):
+            verdict = agree(self.evaluate([first, second]), 0, 1)
+        except _UNDECIDABLE:
             return False
         except TooLarge:
             # A numeric magnitude or precision beyond the caps (exact sizes were checked above);
@@ -734,23 +181,32 @@ class _Comparer:
     def proportional(self, first: Node, second: Node, positive: bool) -> bool:
         """Is ``first == c * second`` identically for a constant c != 0 (c > 0 if positive)?"""
         try:
-            rows, tolerance = _evaluate_everywhere([first, second], self.exact, self.budget)
-        except (_Undefined, _Infinite):
+            evaluation = self.evaluate([first, second])
+        except _UNDECIDABLE:
             return False
-        mp = _mp()
-        usable = [row for row in rows if row[0] is not None and row[1] is not None]
+        mp = mp_context()
+        rows, tolerance = evaluation.rows, evaluation.tolerance_bits
+        usable = [index for index, row in enumerate(rows) if None not in row]
         if len(usable) < (1 if len(rows) == 1 else 2):
             return False
-        pivot = max(usable, key=lambda row: abs(row[1]))
-        if not pivot[1] or mp.mag(pivot[1]) < -tolerance or not pivot[0]:
+        pivot = max(usable, key=lambda index: abs(rows[index][1]))
+        top, bottom = rows[pivot]
+        if not bottom or mp.mag(bottom) < -tolerance or not top:
             return False
-        ratio = pivot[0] / pivot[1]
+        ratio = top / bottom
         if mp.mag(ratio) < -tolerance:
             return False
         if positive and (abs(mp.im(ratio)) > abs(ratio) / 2**tolerance or mp.re(ratio) <= 0):
             return False
         slack = tolerance - max(0, mp.mag(ratio))
-        return all(_close(mp, row[0], ratio * row[1], slack) for row in usable)
+
+        def residual(table: list[list[Any]], point: int) -> Any:
+            (value_first, value_second), (pivot_first, pivot_second) = table[point], table[pivot]
+            if None in (value_first, value_second, pivot_first) or not pivot_second:
+                return None
+            return value_first - pivot_first / pivot_second * value_second
+
+        return all(evaluation.vanishes(point, residual, slack) for point in usable)
 
     # -- answers -------------------------------------------------------------------------------
 
@@ -759,9 +215,10 @@ class _Comparer:
             return self.relation_involved(first, second)
         if isinstance(first, Expr) and isinstance(second, Expr):
             return self.scalars(first.node, second.node)
-        if isinstance(first, SetAnswer) and isinstance(second, TupleAnswer):
+        # A system of assignments to distinct variables is a point, whatever it is compared with.
+        if isinstance(first, SetAnswer):
             first = _assignments_as_tuple(first) or first
-        if isinstance(second, SetAnswer) and isinstance(first, TupleAnswer):
+        if isinstance(second, SetAnswer):
             second = _assignments_as_tuple(second) or second
         if isinstance(first, SetAnswer) or isinstance(second, SetAnswer):
             return self.set_involved(first, second)
@@ -835,23 +292,22 @@ class _Comparer:
         for node in nodes:
             try:
                 values.append(self.exact.value(node))
-            except _Undefined:
+            except Undefined:
                 values.append(_UNDEFINED)
         if all(value is not None for value in values):
             return lambda a, b: values[a] is not _UNDEFINED and values[a] == values[b]
         try:
-            rows, tolerance = _evaluate_everywhere(nodes, self.exact, self.budget)
-        except (_Undefined, _Infinite):
+            evaluation = self.evaluate(nodes)
+        except _UNDECIDABLE:
             return lambda a, b: self.scalars(nodes[a], nodes[b])
-        mp = _mp()
 
         def equal(a: int, b: int) -> bool:
             if values[a] is _UNDEFINED or values[b] is _UNDEFINED:
                 return False
             if values[a] is not None and values[b] is not None:
                 return values[a] == values[b]
-            self.budget.charge(len(rows))
-            verdict = _agree(mp, rows, a, b, tolerance)
+            self.budget.charge(len(evaluation.rows))
+            verdict = agree(evaluation, a, b)
             return self.scalars(nodes[a], nodes[b]) if verdict is None else verdict
 
         return equal
@@ -916,7 +372,7 @@ def _distinct(indices: range, equal: Callable[[int, int], bool]) -> list[int]:
 
 
 def _has_symbols(first: Node, second: Node) -> bool:
-    return bool(_free_symbols(first, _free_symbols(second, set())))
+    return bool(free_symbols(first, free_symbols(second, set())))
 
 
 def _as_answer(value: object) -> Answer:
@@ -924,40 +380,58 @@ def _as_answer(value: object) -> Answer:
     return Expr(value) if isinstance(value, _SCALAR_TYPES) else value  # type: ignore[return-value]
 
 
-def _contains_symbol(node: Node, name: str) -> bool:
-    return name in _free_symbols(node, set())
+def _contains_symbol(side: object, name: str) -> bool:
+    """Whether a relation side (a scalar, or a structure right of ``\\in``) mentions ``name``."""
+    return isinstance(side, _SCALAR_TYPES) and name in free_symbols(side, set())
+
+
+def _assignment(relation: Relation) -> tuple[str, Answer] | None:
+    """``x = 3``, ``3 = x`` or ``x \\in S``: the variable and the value assigned to it, else None.
+
+    The variable may stand on either side of ``=``; when both sides are single variables
+    (``y = x``) the left one is the variable, as written.
+    """
+    if len(relation.ops) != 1 or relation.ops[0] not in ("=", "in"):
+        return None
+    left, right = relation.sides
+    is_equation = relation.ops[0] == "="
+    if isinstance(left, Sym) and not (is_equation and _contains_symbol(right, left.name)):
+        return left.name, _as_answer(right)
+    if is_equation and isinstance(right, Sym) and not _contains_symbol(left, right.name):
+        return right.name, _as_answer(left)
+    return None
 
 
 def _assigned_value(relation: Relation) -> Answer | None:
-    """``x = 3`` or ``x \\in S``: the value assigned to a single variable, else None."""
-    if len(relation.ops) != 1 or relation.ops[0] not in ("=", "in"):
-        return None
-    variable, value = relation.sides
-    if not isinstance(variable, Sym):
-        return None
-    if relation.ops[0] == "=" and _contains_symbol(value, variable.name):  # type: ignore[arg-type]
-        return None
-    return _as_answer(value)
+    """The value of a single-variable assignment (see :func:`_assignment`), else None."""
+    assignment = _assignment(relation)
+    return None if assignment is None else assignment[1]
+
+
+def _natural_key(name: str) -> list[Any]:
+    """Sort ``x_2`` before ``x_10``: digit runs compare as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def _assignments_as_tuple(answer: SetAnswer) -> TupleAnswer | None:
     """``x = 2, y = 3`` as the point ``(2, 3)``: values ordered by variable name.
 
-    Only for two or more assignments to distinct single variables; the alphabetical order is the
-    convention of a solution ``(x, y)`` or ``(a, b, c)``.
+    Only for two or more assignments to distinct single variables; the order (alphabetical, with
+    subscripts in numeric order: ``x_2`` before ``x_10``) is the convention of a solution
+    ``(x, y)``, ``(a, b, c)`` or ``(x_1, x_2)``. Such a system is one point, never a set of values:
+    ``x = 1, y = 2`` is not the solution set ``{1, 2}``.
     """
     values: dict[str, Answer] = {}
     for item in answer.items:
         if not (isinstance(item, Relation) and item.ops == ("=",)):
             return None
-        variable = item.sides[0]
-        value = _assigned_value(item)
-        if not isinstance(variable, Sym) or value is None or variable.name in values:
+        assignment = _assignment(item)
+        if assignment is None or assignment[0] in values:
             return None
-        values[variable.name] = value
+        values[assignment[0]] = assignment[1]
     if len(values) < 2:
         return None
-    return TupleAnswer(tuple(values[name] for name in sorted(values)))
+    return TupleAnswer(tuple(values[name] for name in sorted(values, key=_natural_key)))
 
 
 def _ascending(relation: Relation) -> Relation:
@@ -1058,9 +532,12 @@ def _sympy_friendly(node: Node) -> bool:
     """Whether the symbolic fallback may build ``node`` in sympy at a predictable cost.
 
     Only algebraic trees qualify (sums, products, quotients, powers and roots of numbers,
-    constants and symbols) with integer exponents within :data:`MAX_SYMBOLIC_EXPONENT`: sympy
-    evaluates functions of numbers eagerly (``binomial`` of a large rational expands a product),
-    and that cost is not bounded by anything we control. Checked before sympy is even imported.
+    constants and symbols) whose exponents are number literals within
+    :data:`MAX_SYMBOLIC_EXPONENT` and whose root indices are integers up to 64: sympy evaluates
+    functions of numbers eagerly (``binomial`` of a large rational expands a product), and
+    ``expand`` splits a power over a sum in its exponent (``a^{10^{30} + z}`` becomes
+    ``a^{10^{30}} a^z``, then computes ``a^{10^{30}}``), and that cost is not bounded by anything
+    we control. Checked before sympy is even imported.
     """
     stack: list[Any] = [node]
     while stack:
@@ -1071,12 +548,12 @@ def _sympy_friendly(node: Node) -> bool:
             exponent = current.exponent
             if isinstance(exponent, Neg):
                 exponent = exponent.operand
-            if isinstance(exponent, Num) and (
+            if not isinstance(exponent, Num) or (
                 abs(exponent.value.numerator) > MAX_SYMBOLIC_EXPONENT
                 or exponent.value.denominator > 64
             ):
                 return False
-            stack.extend((current.base, current.exponent))
+            stack.append(current.base)
         elif isinstance(current, Add):
             stack.extend(current.terms)
         elif isinstance(current, Mul):
@@ -1086,10 +563,16 @@ def _sympy_friendly(node: Node) -> bool:
         elif isinstance(current, Div):
             stack.extend((current.numerator, current.denominator))
         elif isinstance(current, Root):
-            stack.extend((current.index, current.radicand))
+            index = current.index
+            if not (isinstance(index, Num) and index.value in _ROOT_INDICES):
+                return False
+            stack.append(current.radicand)
         else:
             return False
     return True
+
+
+_ROOT_INDICES = frozenset(Fraction(degree) for degree in range(2, 65))
 
 
 def _symbolically_zero(first: Node, second: Node) -> bool:
@@ -1175,7 +658,7 @@ def check_equivalence(predicted: str, reference: str) -> tuple[bool, str]:
         return _check(predicted, reference)
     except TooLarge:
         return False, "too_large"
-    except (AnswerError, _Undefined, _Infinite, _BadPoint):
+    except (AnswerError, Undefined, InfiniteValue, BadPoint, Unsampleable):
         return False, "unparsable"
     except (RecursionError, MemoryError, OverflowError):  # pragma: no cover - caps prevent it
         return False, "too_large"
@@ -1215,7 +698,7 @@ def _check(predicted: str, reference: str) -> tuple[bool, str]:
         # Words (and an unparsable reference) are compared as text, case-insensitively.
         same = _text_key(mine.normalized.text) == _text_key(theirs.normalized.text)
         return same, "equivalent" if same else "not_equivalent"
-    comparer = _Comparer()
+    comparer = _Comparer(comparison_seed(mine.normalized.text, theirs.normalized.text))
     for candidate_mine, candidate_theirs in _percent_readings(
         mine, reference_answer, theirs.normalized.percent
     ):

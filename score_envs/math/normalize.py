@@ -28,7 +28,14 @@ Decisions (documented because graders disagree):
   and similar presentation forms; ``−``, ``×``, ``÷``, ``·``, ``√``, ``π``, ``∞``, ``≤``, ``≥``,
   ``±``, superscript digits and vulgar fractions become their LaTeX meaning. Look-alikes from other
   scripts (Cyrillic ``х``, Greek ``ο``) are left as they are: the parser refuses them, so they never
-  pass for Latin letters or digits.
+  pass for Latin letters or digits. Zero-width characters are dropped; bidirectional controls
+  (which display text in another order than it is read) are kept, and refused by the parser.
+- **Invisible and presentational commands**: ``\\phantom{...}`` (and ``\\hphantom``,
+  ``\\vphantom``) are removed *with* their content, since what is graded must be what a reader
+  sees; ``\\hspace{...}``, ``\\color{...}`` and the colour of ``\\textcolor{c}{x}`` are dropped.
+- **Labels**: a trailing text after a number is a label only when it reads as one; a text with a
+  word such as ``or``, ``and``, ``not``, ``more``, ``at``, ``approximately`` (``5\\text{ or more}``)
+  is a claim about other values and stays in the answer, which then fails to parse as a number.
 """
 
 from __future__ import annotations
@@ -108,6 +115,13 @@ _BARE_UNITS = {
 }
 _UNIT_PREFIXES = {"square": "^2", "sq": "^2", "sq.": "^2", "cubic": "^3", "cu": "^3"}
 _PHRASE_UNITS = {"miles per hour": "mph", "percent": "percent", "per cent": "percent"}
+# Words that change what a number means: "5 or more", "5 at most", "5 or six" are claims about
+# other values, not a number with a label, so a trailing text holding one is not stripped.
+_LABEL_STOP_WORDS = frozenset(
+    "or and not no nor either neither more less fewer least most than at over under above below "
+    "plus minus times except but maybe perhaps possibly approximately about roughly around "
+    "nearly almost if unless only is are was were be wrong incorrect".split()
+)
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -118,7 +132,7 @@ def _canonical_unit(phrase: str, bare: bool) -> str | None:
     Inside ``\\text{}`` (``bare`` False) any short phrase of words after a number is a label.
     """
     words = phrase.lower().replace(".", " ").split()
-    if not words or len(words) > 3:
+    if not words or len(words) > 3 or not _LABEL_STOP_WORDS.isdisjoint(words):
         return None
     joined = " ".join(words)
     if joined in _PHRASE_UNITS:
@@ -177,6 +191,15 @@ _SYMBOLS = {
     "φ": r"\phi ",
     "ω": r"\omega ",
     "\u00a0": " ",
+    # Invisible characters that change nothing a reader sees are dropped. Bidirectional controls
+    # (U+202E...) are kept, so the parser refuses them: they make the text display in a different
+    # order than it is read, and what is graded must be what is shown.
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u2060": "",
+    "\ufeff": "",
+    "\u00ad": "",
 }
 _SYMBOL_RUN = re.compile("[" + "".join(_SYMBOLS) + "]")
 
@@ -205,12 +228,17 @@ _SIZING = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])")
 _SPACING = re.compile(r"\\\\|\\[,:;> ]|\\q?quad(?![A-Za-z])|~")
 _DIGIT_THIN_SPACE = re.compile(r"(?<=\d)\\,(?=\d{3}(?!\d))")
 _STYLE = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle)(?![A-Za-z])")
+# Invisible or presentational commands, removed with their arguments: what a reader sees is what
+# is graded (a \phantom{6} hides its 6, so it must not count), and a colour changes nothing.
+_INVISIBLE = re.compile(
+    r"\\(?:[hv]?phantom|[hv]space\*?|color|textcolor(?=\s*\{[^{}]*\}\s*\{))\s*\{[^{}]*\}"
+)
 _FRAC_VARIANT = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 _BINOM_VARIANT = re.compile(r"\\[dt]binom(?![A-Za-z])")
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|\\degree(?![A-Za-z])")
 _TEXT_GROUP = re.compile(
-    r"\\(?:text(?:bf|it|rm|sf|tt|normal|up)?|mbox|math(?:rm|it|bf|sf|tt)|operatorname)\s*"
-    r"\{([^{}]*)\}"
+    r"\\(?:text(?:bf|it|rm|sf|tt|normal|up)?|mbox|math(?:rm|it|bf|sf|tt)|operatorname"
+    r"|boldsymbol|bm)\s*\{([^{}]*)\}"
 )
 _TRAILING_TEXT_UNIT = re.compile(
     r"\\(?:text(?:rm|normal|up)?|mbox|mathrm)\s*\{([^{}]*)\}(\s*\^\s*\{?\s*[23]\s*\}?)?\s*$"
@@ -257,6 +285,7 @@ def normalize_answer(text: str) -> NormalizedAnswer:
         text = _DIGIT_THIN_SPACE.sub("", text)
         text = _SPACING.sub(_spacing_replacement, text)
         text = _STYLE.sub(" ", text)
+        text = _INVISIBLE.sub(" ", text)
         text = _FRAC_VARIANT.sub(r"\\frac", text)
         text = _BINOM_VARIANT.sub(r"\\binom", text)
         text = _unwrap_boxed(text).strip()

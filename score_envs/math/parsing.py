@@ -31,7 +31,9 @@ Syntax conventions (documented because LaTeX and plain text disagree):
 - ``e`` is Euler's number, ``i`` the imaginary unit, ``\\pi``/``pi`` is pi; other letters and Greek
   commands are symbols; ``x_1`` and ``x_{12}`` are single symbols.
 - A word of three or more letters that is not a known function or constant makes the whole answer
-  text (:class:`TextAnswer`), compared as text (``\\text{odd}``, ``Monday``).
+  text (:class:`TextAnswer`), compared as text (``\\text{odd}``, ``Monday``), except that inside a
+  formula (an answer with a digit, operator or bracket) a run of up to four letters is a product:
+  ``2abc`` and ``(xyz)^2`` are algebra, ``abc`` alone is a word.
 - A bare comma list at top level, ``\\{...\\}`` and ``{a, b}`` are unordered sets; ``(a, b)`` is an
   ordered tuple (compared with an interval, it is the open interval); ``[a, b]``, ``[a, b)`` and
   ``(a, b]`` are intervals; ``\\cup`` joins intervals; ``\\pm`` makes a set of two values.
@@ -331,6 +333,9 @@ def tokenize(text: str) -> list[Token]:
     position = 0
     spaced = False
     length = len(text)
+    # Inside a formula (digits, operators, brackets) a short letter run is a product (2abc,
+    # (xyz)^2); a bare word is a word (odd, Monday).
+    in_formula = _FORMULA_MARK.search(text) is not None
     while position < length:
         match = _TOKEN_RE.match(text, position)
         if match is None:
@@ -350,7 +355,7 @@ def tokenize(text: str) -> list[Token]:
                 raise TooLarge(f"a number exponent exceeds {MAX_LITERAL_DIGITS}")
             tokens.append(Token("num", value, spaced))
         elif kind == "word":
-            _append_word(tokens, value, spaced)
+            _append_word(tokens, value, spaced, in_formula)
         else:
             tokens.append(Token(kind or "op", value, spaced))
         spaced = False
@@ -363,11 +368,16 @@ class _TextSignal(Exception):
     """Raised by the tokenizer when the answer contains a word: the answer is text."""
 
 
-def _append_word(tokens: list[Token], word: str, spaced: bool) -> None:
+_FORMULA_MARK = re.compile(r"[\d^_{}()\[\]+\-*/=<>|\\!]")
+_MAX_PRODUCT_WORD = 4
+
+
+def _append_word(tokens: list[Token], word: str, spaced: bool, in_formula: bool) -> None:
     if word in _WORDS or word in _FUNCTIONS:
         tokens.append(Token("name", word, spaced))
-    elif len(word) <= 2:
-        # Two letters are a product (xy); a longer unknown word is prose, not algebra.
+    elif len(word) <= 2 or (in_formula and len(word) <= _MAX_PRODUCT_WORD):
+        # Two letters are a product (xy), and so are up to four inside a formula (2abc); a
+        # longer unknown word, or a bare word, is prose, not algebra.
         for index, letter in enumerate(word):
             tokens.append(Token("letter", letter, spaced and index == 0))
     else:

@@ -40,7 +40,7 @@ HOSTILE: dict[str, tuple[str, set[str]]] = {
     "exponential tower": (r"\boxed{e^{e^{e^{e^{10}}}}}", REFUSED),
     "tiny exponential": (r"\boxed{\pi + e^{-e^{10}}}", REFUSED | {"not_equivalent"}),
     "huge sine argument": (r"\boxed{\sin(10^{1000})}", REFUSED | {"not_equivalent"}),
-    "huge binomial": (r"\boxed{\binom{10^{9}}{5}}", REFUSED),
+    "huge binomial": (r"\boxed{\binom{10^{9}}{5 \cdot 10^{8}}}", REFUSED),
     "huge rational exponent": (r"\boxed{2^{\frac{10^{8}}{3}}}", REFUSED),
     "power of a huge power": (r"\boxed{(10^{300})^{(10^{300})}}", REFUSED),
     "many logs at high precision": (

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+import re
+from pathlib import Path
+
 import pytest
 
 from score_envs.core.grading import Grade
 from score_envs.core.task import Task
+from score_envs.math.equivalence import answers_equivalent
+from score_envs.math.extraction import extract_answer
 from score_envs.math.verifier import MAX_RESPONSE_CHARS, MathGrader, compute_reward, grade_answer
 
 TASK = Task("fractions/d1/0", "What is 1/2 + 1/4?", r"\frac{3}{4}", "fractions", 1)
@@ -87,3 +93,46 @@ def test_grader_applies_its_response_cap():
 def test_grader_rejects_an_invalid_cap():
     with pytest.raises(ValueError, match="max_response_chars"):
         MathGrader(max_response_chars=0)
+
+
+# -- docs/verifier.md: its example tables must stay true ------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "verifier.md"
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def doc_table(name: str) -> list[list[str]]:
+    """The body rows of the table after ``<!-- examples:name -->``, cells without backticks."""
+    lines = DOC.read_text(encoding="utf-8").split(f"<!-- examples:{name} -->", 1)[1].splitlines()
+    rows = []
+    for line in lines[1:]:
+        if not line.startswith("|"):
+            break
+        cells = [cell.strip().replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(line)[1:-1]]
+        rows.append([cell[1:-1] if cell.startswith("`") else cell for cell in cells])
+    return rows[2:]  # header and separator
+
+
+EQUIVALENCE_EXAMPLES = doc_table("equivalence")
+EXTRACTION_EXAMPLES = doc_table("extraction")
+CAP_EXAMPLES = doc_table("caps")
+
+
+def test_doc_tables_are_found():
+    assert min(len(EQUIVALENCE_EXAMPLES), len(EXTRACTION_EXAMPLES), len(CAP_EXAMPLES)) >= 8
+
+
+@pytest.mark.parametrize(("predicted", "reference", "verdict"), EQUIVALENCE_EXAMPLES)
+def test_doc_equivalence_example_holds(predicted, reference, verdict):
+    assert answers_equivalent(predicted, reference) is (verdict == "yes")
+
+
+@pytest.mark.parametrize(("response", "extracted"), EXTRACTION_EXAMPLES)
+def test_doc_extraction_example_holds(response, extracted):
+    assert extract_answer(response) == (None if extracted == "*none*" else extracted)
+
+
+@pytest.mark.parametrize(("name", "value", "meaning"), CAP_EXAMPLES)
+def test_doc_cap_value_is_the_code_value(name, value, meaning):
+    module, constant = name.split(".")
+    assert getattr(importlib.import_module(f"score_envs.math.{module}"), constant) == int(value)
