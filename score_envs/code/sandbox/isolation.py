@@ -1,0 +1,319 @@
+"""Operating-system isolation of a run: namespaces, a read-only root, limits, an unprivileged uid.
+
+Used only by the fork server and the processes it forks (Linux). Two levels:
+
+- ``namespaces`` (root): each run gets new PID, network, mount, IPC and UTS namespaces; its
+  processes see a root directory built once by the fork server (read-only binds of ``/usr``, the
+  library directories and the Python standard library, with every ``site-packages`` /
+  ``dist-packages`` hidden), a private ``/proc`` showing only their own processes, and a fresh
+  ``tmpfs`` working directory that vanishes with the run. They drop to an unprivileged uid/gid after
+  setting their limits. When the run's first process (PID 1 of its namespace) ends, the kernel
+  kills every process left in the namespace.
+- ``basic`` (not root, or namespaces unavailable): rlimits, a new session, a temporary working
+  directory, no fork at all (``RLIMIT_NPROC`` of 1), and an unprivileged uid when running as root.
+  No network or file-system isolation; see ``docs/sandbox.md``.
+
+``ctypes`` reaches ``mount``/``prctl`` (and ``unshare``/``setns`` before Python 3.12, which added
+``os.unshare``/``os.setns``), as this package supports Python 3.10.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import resource
+import stat
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+SERVER_NAMESPACES = CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+"""Unshared once by the fork server: no network interface (not even loopback is up), System V
+IPC and POSIX message queues disabled (see :func:`disable_ipc`), a neutral host name."""
+
+RUN_PRIVATE_NAMESPACES = CLONE_NEWNS
+"""Unshared by each program worker (its PID namespace comes from the fork)."""
+
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+SANDBOX_DIR = "/sandbox"
+"""The working directory of a program, inside its private root (a fresh tmpfs per run)."""
+
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+_SYSTEM_TREES = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
+_SITE_PATTERNS = (
+    "site-packages",
+    "dist-packages",
+    "lib/python3*/site-packages",
+    "lib/python3*/dist-packages",
+    "lib/python3/dist-packages",
+    "lib64/python3*/site-packages",
+    "local/lib/python3*/site-packages",
+    "local/lib/python3*/dist-packages",
+)
+
+_libc = None
+
+
+class IsolationError(OSError):
+    """A namespace, mount or privilege operation failed."""
+
+
+def _lib() -> ctypes.CDLL:
+    global _libc
+    if _libc is None:
+        lib = ctypes.CDLL(None, use_errno=True)
+        lib.mount.argtypes = (
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_ulong,
+            ctypes.c_char_p,
+        )
+        lib.unshare.argtypes = (ctypes.c_int,)
+        lib.setns.argtypes = (ctypes.c_int, ctypes.c_int)
+        lib.prctl.argtypes = (ctypes.c_int, *(ctypes.c_ulong,) * 4)
+        _libc = lib
+    return _libc
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise IsolationError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def unshare(flags: int) -> None:
+    """``unshare(2)``: move the caller (and, for PID, its future children) to new namespaces."""
+    if hasattr(os, "unshare"):  # Python 3.12+: no ctypes on the per-run path
+        os.unshare(flags)
+        return
+    _check(_lib().unshare(flags), "unshare")
+
+
+def setns(fd: int, nstype: int) -> None:
+    """``setns(2)``: join the namespace ``fd`` refers to (for PID: the caller's future children)."""
+    if hasattr(os, "setns"):  # Python 3.12+
+        os.setns(fd, nstype)
+        return
+    _check(_lib().setns(fd, nstype), "setns")
+
+
+def fork_in_new_pid_namespace(own_pid_namespace_fd: int) -> int:
+    """``fork()`` a child that is PID 1 of a new PID namespace; the caller's later children are not.
+
+    ``unshare(CLONE_NEWPID)`` only affects children created afterwards, and only once; joining
+    the caller's own namespace again with ``setns`` resets that, so a long-lived server can do
+    this for every run without an extra process in between.
+    """
+    unshare(CLONE_NEWPID)
+    try:
+        pid = os.fork()
+    except BaseException:
+        setns(own_pid_namespace_fd, CLONE_NEWPID)
+        raise
+    if pid:
+        setns(own_pid_namespace_fd, CLONE_NEWPID)
+    return pid
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    """``mount(2)``."""
+    _check(
+        _lib().mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            flags,
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def prctl(option: int, value: int) -> None:
+    """``prctl(2)`` with one argument."""
+    _check(_lib().prctl(option, value, 0, 0, 0), f"prctl {option}")
+
+
+def die_with_parent(signal_number: int) -> None:
+    """Ask the kernel to send ``signal_number`` when the parent process exits."""
+    prctl(PR_SET_PDEATHSIG, signal_number)
+
+
+# --- the read-only root, built once by the fork server -------------------------------------------
+
+
+def _mkdirs(root: str, path: str) -> str:
+    """Create ``root + path`` one component at a time, refusing to follow a symlink."""
+    current = root
+    for part in path.strip("/").split("/"):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            raise IsolationError(0, f"{current} is a symlink")
+        if not os.path.isdir(current):
+            os.mkdir(current, 0o755)
+    return current
+
+
+def _bind_read_only(host_path: str, target: str) -> None:
+    mount(host_path, target, None, MS_BIND | MS_REC)
+    mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _covered(path: str, trees: list[str]) -> bool:
+    return any(path == tree or path.startswith(tree.rstrip("/") + "/") for tree in trees)
+
+
+def build_root(root: str, python_dirs: list[str], hidden_dirs: list[str]) -> None:
+    """Build the programs' root file system at ``root`` (in the fork server's mount namespace).
+
+    Args:
+        root: An empty directory; a small tmpfs is mounted on it and made read-only at the end.
+        python_dirs: Standard-library directories (``sys.path`` of the import-light server).
+        hidden_dirs: Extra directories to hide if they are visible through a bind (the parent
+            interpreter's ``site-packages``).
+    """
+    import glob  # only needed here, once
+
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m,nr_inodes=4096")
+    bound: list[str] = []  # real host paths visible inside the root
+    for tree in _SYSTEM_TREES:
+        if os.path.islink(tree):
+            os.symlink(os.readlink(tree), root + tree)
+        elif os.path.isdir(tree):
+            _bind_read_only(tree, _mkdirs(root, tree))
+            bound.append(os.path.realpath(tree))
+    for directory in python_dirs:
+        real = os.path.realpath(directory)
+        if not os.path.isdir(real) or _covered(real, bound):
+            continue
+        _bind_read_only(real, _mkdirs(root, directory))
+        bound.append(real)
+    to_hide = set(hidden_dirs)
+    for tree in bound:
+        for pattern in _SITE_PATTERNS:
+            to_hide.update(glob.glob(os.path.join(tree, pattern)))
+    for directory in sorted(to_hide):
+        real = os.path.realpath(directory)
+        if os.path.isdir(real) and _covered(real, bound):
+            mount("tmpfs", root + real, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")
+    dev = _mkdirs(root, "/dev")
+    for name in _DEVICES:
+        host = f"/dev/{name}"
+        if os.path.exists(host) and stat.S_ISCHR(os.stat(host).st_mode):
+            target = os.path.join(dev, name)
+            open(target, "w").close()
+            mount(host, target, None, MS_BIND)
+            mount(None, target, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NOEXEC)
+    if os.path.isfile("/etc/ld.so.cache"):
+        target = os.path.join(_mkdirs(root, "/etc"), "ld.so.cache")
+        open(target, "w").close()
+        _bind_read_only("/etc/ld.so.cache", target)
+    _mkdirs(root, SANDBOX_DIR)
+    os.symlink(SANDBOX_DIR.lstrip("/"), os.path.join(root, "tmp"))
+    mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def enter_run_root(root: str, uid: int, scratch_mb: int) -> None:
+    """In a program worker (new PID and mount namespaces): mount its private tmpfs working
+    directory, owned by the run's ``uid``, then ``chroot`` into the prepared root (which has no
+    ``/proc`` or ``/sys``)."""
+    mount(
+        "tmpfs",
+        root + SANDBOX_DIR,
+        "tmpfs",
+        MS_NOSUID | MS_NODEV,
+        f"size={scratch_mb}m,nr_inodes=4096,mode=700,uid={uid},gid={uid}",
+    )
+    os.chroot(root)
+    os.chdir("/")
+
+
+def disable_ipc() -> None:
+    """In the server's own IPC namespace: allow no System V IPC object and no POSIX message queue.
+
+    Such objects outlive the process that made them; with none possible, nothing of a run can be
+    left behind in, or shared through, the IPC namespace all runs inherit.
+    """
+    for path, value in (
+        ("/proc/sys/kernel/shmmni", "0"),
+        ("/proc/sys/kernel/msgmni", "0"),
+        ("/proc/sys/kernel/sem", "0 0 0 0"),
+        ("/proc/sys/fs/mqueue/queues_max", "0"),
+    ):
+        with open(path, "w") as handle:
+            handle.write(value)
+
+
+def enter_private_mounts() -> None:
+    """Give the fork server its own mount namespace whose mounts never propagate to the host."""
+    unshare(CLONE_NEWNS)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+
+
+# --- limits and privileges, applied by every process that runs foreign code ----------------------
+
+
+def apply_limits(
+    *,
+    cpu_s: int,
+    memory_bytes: int,
+    max_processes: int,
+    max_open_files: int,
+    max_file_bytes: int,
+) -> None:
+    """Set soft = hard rlimits (hard, so the program cannot raise them back)."""
+    for which, value in (
+        (resource.RLIMIT_CPU, cpu_s),
+        (resource.RLIMIT_AS, memory_bytes),
+        (resource.RLIMIT_NPROC, max_processes),
+        (resource.RLIMIT_NOFILE, max_open_files),
+        (resource.RLIMIT_FSIZE, max_file_bytes),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_MSGQUEUE, 0),
+    ):
+        resource.setrlimit(which, (value, value))
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    """Become ``uid``/``gid`` for good (real, effective and saved ids; no supplementary groups)."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid:
+        raise IsolationError(0, "could not drop privileges")
+
+
+def forbid_new_privileges() -> None:
+    """``PR_SET_NO_NEW_PRIVS``: no set-uid binary or file capability can ever raise privileges."""
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def keep_only_fds(mapping: dict[int, int]) -> None:
+    """Put each ``source -> target`` fd in place and close every other fd above 2.
+
+    Targets must be distinct and at least 3; sources may collide with targets.
+    """
+    high = 256
+    moved = {
+        target: fcntl.fcntl(source, fcntl.F_DUPFD_CLOEXEC, high)
+        for source, target in mapping.items()
+    }
+    os.closerange(3, high)
+    for target, fd in moved.items():
+        os.dup2(fd, target, inheritable=False)
+    os.closerange(high, max(resource.getrlimit(resource.RLIMIT_NOFILE)[0], high + len(moved)))

@@ -1,0 +1,92 @@
+"""Framing of the data-only messages between the processes of a run.
+
+Every message is JSON (never pickle) behind a 4-byte big-endian length. Values inside messages are
+tagged plain data (:mod:`score_envs.code.sandbox.wire`). The parent accepts exactly one complete
+frame per results pipe and nothing after it: a program that writes to that pipe itself can only
+make its run fail, and whatever it forges are candidate *outputs*, which the parent still compares
+with expected values it never sent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+_HEADER = struct.Struct(">I")
+
+
+class ProtocolError(ValueError):
+    """A message is missing, truncated, oversized or not the JSON it should be."""
+
+
+def dumps(message: object) -> bytes:
+    """One framed message. ASCII-only JSON, so any str (even lone surrogates) survives.
+
+    Example:
+        >>> dumps({"a": 1})
+        b'\\x00\\x00\\x00\\x07{"a":1}'
+    """
+    body = json.dumps(message, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return _HEADER.pack(len(body)) + body
+
+
+def write_message(fd: int, message: object) -> None:
+    """Write one framed message to a blocking fd, all of it."""
+    data = memoryview(dumps(message))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _read_exactly(fd: int, count: int) -> bytes:
+    chunks = []
+    while count:
+        chunk = os.read(fd, min(count, 1 << 20))
+        if not chunk:
+            raise ProtocolError("the other side closed the channel mid-message")
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int, max_bytes: int) -> object:
+    """Read one framed message from a blocking fd; :class:`ProtocolError` on EOF or excess."""
+    header = os.read(fd, _HEADER.size)
+    if not header:
+        raise ProtocolError("the other side closed the channel")
+    if len(header) < _HEADER.size:
+        header += _read_exactly(fd, _HEADER.size - len(header))
+    (size,) = _HEADER.unpack(header)
+    if size > max_bytes:
+        raise ProtocolError(f"message of {size} bytes exceeds the limit of {max_bytes}")
+    return _loads(_read_exactly(fd, size))
+
+
+def parse_single_message(data: bytes) -> object:
+    """The one message ``data`` holds; anything missing, extra or malformed is an error.
+
+    Example:
+        >>> parse_single_message(dumps([1, 2]))
+        [1, 2]
+        >>> parse_single_message(dumps([1]) + b"x")
+        Traceback (most recent call last):
+        ...
+        score_envs.code.sandbox.protocol.ProtocolError: 1 unexpected bytes after the message
+    """
+    if len(data) < _HEADER.size:
+        raise ProtocolError("no message")
+    (size,) = _HEADER.unpack_from(data)
+    end = _HEADER.size + size
+    if len(data) < end:
+        raise ProtocolError("truncated message")
+    if len(data) > end:
+        raise ProtocolError(f"{len(data) - end} unexpected bytes after the message")
+    return _loads(data[_HEADER.size :])
+
+
+def _loads(body: bytes) -> object:
+    try:
+        return json.loads(body.decode("ascii"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError(f"malformed message: {type(exc).__name__}") from exc

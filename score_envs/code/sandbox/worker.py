@@ -1,0 +1,113 @@
+"""The first moments of a run's worker process: isolate it, lock it down, hand over to the harness.
+
+A worker is forked by the fork server (:mod:`~score_envs.code.sandbox.zygote`) straight into a new
+PID namespace, of which it is PID 1. While still root and before any foreign code runs, it:
+
+1. (program) moves into new mount, network, IPC and UTS namespaces, mounts its private tmpfs
+   working directory and a ``/proc`` that shows only its own processes; (both) ``chroot``\\ s into
+   the read-only root the server prepared;
+2. keeps only its own pipes (every other fd, the server's and other runs' included, is closed),
+   points stdin at ``/dev/null`` and stdout/stderr at the capped output pipe;
+3. sets its rlimits (CPU, address space, processes, open files, file size, no core dumps),
+   drops to its run's unprivileged uid/gid for good, and sets ``no_new_privs``;
+4. clears the environment, then reads its job from its pipe and runs it.
+
+When the worker (PID 1) exits, the kernel kills every other process of its namespace.
+
+In ``basic`` mode there are no namespaces: the worker starts a new session and process group in a
+temporary directory the server made, and may not create any process (``RLIMIT_NPROC`` of 1,
+counted over its whole uid), so none can escape the group kill.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from score_envs.code.sandbox import checker, harness, isolation, protocol
+
+MAX_JOB_BYTES = 64 * 1024 * 1024
+
+
+def _read_job(fd: int) -> dict:
+    job = protocol.read_message(fd, MAX_JOB_BYTES)
+    os.close(fd)
+    if not isinstance(job, dict):
+        raise protocol.ProtocolError("the job is not a JSON object")
+    return job
+
+
+def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdir: str) -> None:
+    r"""Body of the program worker of a run (does not return normally: the caller ``_exit``\ s)."""
+    uid = request["program_uid"]
+    limits = request["limits"]
+    if mode == "namespaces":
+        isolation.unshare(isolation.RUN_PRIVATE_NAMESPACES)
+        isolation.enter_run_root(root, uid, int(limits["max_file_mb"]))
+        workdir = isolation.SANDBOX_DIR
+    if request["mode"] == "probes":
+        keep = {fds["program_job"]: 3, fds["result"]: 4}
+    else:
+        keep = {fds["program_job"]: 3, fds["requests"]: 4, fds["replies"]: 5}
+    _lock_down(limits, keep, fds["output"], uid, workdir, mode)
+    if "random" in sys.modules:
+        sys.modules["random"].seed(0)  # a program's unseeded random is the same on every run
+    job = _read_job(3)
+    if request["mode"] == "probes":
+        harness.run_probes(job, 4)
+    else:
+        harness.serve_calls(job, 4, 5)
+
+
+def run_checker(request: dict, fds: dict[str, int], mode: str, root: str) -> None:
+    """Body of the checker process (trusted test code; never the program's)."""
+    import ast  # noqa: F401 - needed by the checker; imported while the files are still readable
+
+    if mode == "namespaces":
+        os.chroot(root)
+    keep = {fds["checker_job"]: 3, fds["requests"]: 4, fds["replies"]: 5, fds["result"]: 6}
+    null = os.open(os.devnull, os.O_WRONLY)
+    _lock_down(request["limits"], keep, null, request["checker_uid"], "/", mode)
+    checker.run_checker(_read_job(3), 4, 5, 6)
+
+
+def _lock_down(
+    limits: dict, keep: dict[int, int], output_fd: int, uid: int, directory: str, mode: str
+) -> None:
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    isolation.keep_only_fds(keep)
+    os.chdir(directory)
+    if mode != "namespaces":
+        os.setsid()  # its own session and process group, which the server kills at the end
+    isolation.apply_limits(
+        cpu_s=int(limits["cpu_time_s"]),
+        memory_bytes=int(limits["memory_mb"]) * 1024 * 1024,
+        # Without a PID namespace a child could escape the group kill with setsid(): no children.
+        max_processes=int(limits["max_processes"]) if mode == "namespaces" else 1,
+        max_open_files=int(limits["max_open_files"]),
+        max_file_bytes=int(limits["max_file_mb"]) * 1024 * 1024,
+    )
+    if os.geteuid() == 0:
+        isolation.drop_privileges(uid, uid)
+    isolation.forbid_new_privileges()
+    if mode != "namespaces":  # with namespaces, the server's death kills its whole PID namespace
+        isolation.die_with_parent(signal.SIGKILL)
+    os.environ.clear()
+    sys.argv[:] = [""]
+
+
+def start_worker(body, *args: object) -> int:
+    """In a freshly forked child: reset the server's signal setup, run ``body``, never return."""
+    code = 70
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        code = 71
+        body(*args)
+        code = 0
+    finally:
+        os._exit(code)

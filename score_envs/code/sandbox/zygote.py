@@ -1,0 +1,382 @@
+"""The fork server ("zygote"): forks the workers of every run and supervises them.
+
+Started once per parent process by :mod:`score_envs.code.sandbox.forkserver` as
+``python -S -s -B -c BOOTSTRAP`` with an empty environment (apart from ``PYTHONHASHSEED=0``, so
+that set and dict order is the same in every run and on every machine), no site-packages, and
+without importing ``score_envs/__init__.py`` (no gymnasium, numpy or sympy). It imports the
+standard-library modules programs commonly use, so that a forked worker starts warm.
+
+It never receives tests, programs or expected values: a request only says which kind of run to
+start, with which limits and uids, and carries the run's pipes; the parent writes each job straight
+into its worker's pipe. A worker scanning its own memory therefore finds nothing of any run.
+
+Process layout (``namespaces`` mode, as root)::
+
+    bootstrap (waits)                      host namespaces
+     └─ server (PID 1 of its own PID namespace; private mounts; no network)
+        ├─ program worker   PID 1 of a new PID namespace, new mount/net/IPC/UTS namespaces
+        └─ checker worker   PID 1 of another PID namespace (only for checker plans)
+
+The server is the supervisor of every run: single-threaded, it waits for requests, for its
+workers' exits (SIGCHLD), for the parent's kill requests and for the runs' wall-clock deadlines.
+When a run's workers are all gone -- and with each of them its whole PID namespace -- it writes the
+run's report (exit statuses, CPU time, timed out or killed) on the run's status pipe, which only
+it holds. If the server dies, the kernel kills everything in its PID namespace: every run.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+from score_envs.code.sandbox import isolation, protocol, worker
+
+PRELOADED_MODULES = (
+    "array",
+    "bisect",
+    "collections",
+    "copy",
+    "functools",
+    "heapq",
+    "itertools",
+    "math",
+    "operator",
+    "random",
+    "re",
+    "string",
+    "typing",
+)
+"""Imported once by the server, so that programs' imports of them cost nothing. Every module here
+makes each fork dearer (its pages are copied on write), so only the ones HumanEval/MBPP-style
+programs commonly import are listed; others (``hashlib``, ``statistics``, ``decimal`` ...) import
+normally from the read-only standard library."""
+
+ROOT_DIR = "/tmp/score-sandbox-root"
+FD_NAMES = ("status", "kill", "program_job", "output", "result", "checker_job")
+NOBODY = 65534
+
+
+def _setup(requested: str, hidden_dirs: list[str]) -> tuple[str, str, int]:
+    """Prepare namespaces if possible: ``(mode, reason for a fallback, own PID namespace fd)``."""
+    if requested == "basic":
+        return "basic", "basic isolation was requested", -1
+    if os.geteuid() != 0:
+        return "basic", "not running as root: no namespaces", -1
+    try:
+        isolation.enter_private_mounts()
+        isolation.unshare(isolation.SERVER_NAMESPACES)
+        isolation.disable_ipc()
+        socket.sethostname("sandbox")
+        flags = isolation.MS_NOSUID | isolation.MS_NODEV
+        isolation.mount("tmpfs", "/tmp", "tmpfs", flags, "size=1m")
+        os.mkdir(ROOT_DIR, 0o755)
+        python_dirs = [path for path in sys.path if path and os.path.isdir(path)]
+        isolation.build_root(ROOT_DIR, python_dirs, hidden_dirs)
+        own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY)
+        _try_run_namespaces(own_pid_namespace)
+    except OSError as exc:
+        return "basic", f"namespaces unavailable: {exc}", -1
+    return "namespaces", "", own_pid_namespace
+
+
+def _try_run_namespaces(own_pid_namespace: int) -> None:
+    """Start a throw-away worker skeleton once, to fail early (and fall back) if anything fails."""
+    pid = isolation.fork_in_new_pid_namespace(own_pid_namespace)
+    if pid == 0:
+        code = 1
+        try:
+            isolation.unshare(isolation.RUN_PRIVATE_NAMESPACES)
+            isolation.enter_run_root(ROOT_DIR, NOBODY, 1)
+            code = 0 if os.getpid() == 1 else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise OSError(0, "a test run in new namespaces failed")
+
+
+def _preload() -> None:
+    for name in PRELOADED_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+class _Run:
+    """One run's bookkeeping in the server."""
+
+    def __init__(self, status_fd: int, kill_fd: int, wall_time_s: float, workdir: str) -> None:
+        self.status_fd = status_fd
+        self.kill_fd = kill_fd
+        self.deadline = time.monotonic() + wall_time_s
+        self.workdir = workdir
+        self.pending: dict[int, str] = {}
+        self.ended: dict[str, dict] = {}
+        self.timed_out = False
+        self.killed = False
+
+
+class Server:
+    """The supervising loop (see the module docstring)."""
+
+    def __init__(self, control: socket.socket, mode: str, own_pid_namespace: int) -> None:
+        self.control = control
+        self.mode = mode
+        self.own_pid_namespace = own_pid_namespace
+        self.by_pid: dict[int, _Run] = {}
+        self.by_kill_fd: dict[int, _Run] = {}
+        self.poller = select.poll()
+        self.wake_read, self.wake_write = os.pipe()
+
+    def serve(self) -> None:
+        """Run until the parent closes the control socket, then kill every run."""
+        os.set_blocking(self.wake_read, False)
+        os.set_blocking(self.wake_write, False)
+        signal.set_wakeup_fd(self.wake_write, warn_on_full_buffer=False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.poller.register(self.control, select.POLLIN)
+        self.poller.register(self.wake_read, select.POLLIN)
+        try:
+            while self._step():
+                pass
+        finally:
+            for run in list(self.by_kill_fd.values()):
+                self._kill(run)
+
+    def _step(self) -> bool:
+        deadlines = [run.deadline for run in self.by_kill_fd.values() if run.deadline < _NEVER]
+        timeout = None
+        if deadlines:
+            timeout = max(0.0, min(deadlines) - time.monotonic()) * 1000 + 1
+        for fd, _ in self.poller.poll(timeout):
+            if fd == self.control.fileno():
+                if not self._accept():
+                    return False
+            elif fd == self.wake_read:
+                try:
+                    while os.read(self.wake_read, 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+            elif fd in self.by_kill_fd:
+                run = self.by_kill_fd[fd]
+                run.killed = True
+                self._kill(run)
+                self.poller.unregister(fd)
+        now = time.monotonic()
+        for run in list(self.by_kill_fd.values()):
+            if now >= run.deadline:
+                run.timed_out = True
+                self._kill(run)
+        self._reap()
+        return True
+
+    def _accept(self) -> bool:
+        """Start the run a request asks for; a failure is reported on the run's status pipe."""
+        try:
+            message, fds, _, _ = socket.recv_fds(self.control, 1 << 16, len(FD_NAMES))
+        except OSError:
+            return False
+        if not message:
+            return False
+        named = dict(zip(FD_NAMES, fds, strict=False))  # a checker-less run sends fewer fds
+        try:
+            self._start(message, named)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            report = {"who": "supervisor", "error": f"{type(exc).__name__}: {exc}"}
+            for name in ("status", "kill"):
+                if name in named:
+                    if name == "status":
+                        try:
+                            protocol.write_message(named[name], report)
+                        except OSError:
+                            pass
+                    os.close(named[name])
+        return True
+
+    def _fork(self, body, *args: object) -> int:
+        if self.mode == "namespaces":
+            pid = isolation.fork_in_new_pid_namespace(self.own_pid_namespace)
+        else:
+            pid = os.fork()
+        if pid == 0:
+            worker.start_worker(body, *args)
+        return pid
+
+    def _start(self, message: bytes, fds: dict[str, int]) -> None:
+        """Fork the workers of one run. Closes every fd but ``status`` and ``kill`` in all cases;
+        on failure, kills what it already started (unsupervised workers must not live on)."""
+        passed = [fd for name, fd in fds.items() if name not in ("status", "kill")]
+        run = None
+        try:
+            request = json.loads(message)
+            limits = request["limits"]
+            workdir = ""
+            if self.mode != "namespaces":
+                # Without a private root, a uid other than nobody's could own files on the host.
+                request["program_uid"] = request["checker_uid"] = NOBODY
+                import tempfile  # basic mode only: the namespaces server keeps its memory small
+
+                workdir = tempfile.mkdtemp(prefix="score-sandbox-")
+                if os.geteuid() == 0:
+                    os.chown(workdir, NOBODY, NOBODY)
+            run = _Run(fds["status"], fds["kill"], float(limits["wall_time_s"]), workdir)
+            if request["mode"] == "probes":
+                program_fds = {name: fds[name] for name in ("program_job", "output", "result")}
+            else:
+                requests_read, requests_write = os.pipe()
+                replies_read, replies_write = os.pipe()
+                passed += [requests_read, requests_write, replies_read, replies_write]
+                program_fds = {
+                    "program_job": fds["program_job"],
+                    "output": fds["output"],
+                    "requests": requests_read,
+                    "replies": replies_write,
+                }
+                checker_fds = {
+                    "checker_job": fds["checker_job"],
+                    "result": fds["result"],
+                    "requests": requests_write,
+                    "replies": replies_read,
+                }
+            pid = self._fork(worker.run_program, request, program_fds, self.mode, ROOT_DIR, workdir)
+            run.pending[pid] = "program"
+            if request["mode"] != "probes":
+                pid = self._fork(worker.run_checker, request, checker_fds, self.mode, ROOT_DIR)
+                run.pending[pid] = "checker"
+        except BaseException:
+            if run is not None:
+                self._kill(run)  # reaped later as unknown children
+                if run.workdir:
+                    import shutil
+
+                    shutil.rmtree(run.workdir, ignore_errors=True)
+            raise
+        finally:
+            for fd in passed:
+                os.close(fd)
+        for pid in run.pending:
+            self.by_pid[pid] = run
+        self.by_kill_fd[run.kill_fd] = run
+        self.poller.register(run.kill_fd, select.POLLIN | select.POLLHUP)
+
+    def _kill(self, run: _Run) -> None:
+        run.deadline = _NEVER  # nothing more to wait for but the reaping
+        for pid in run.pending:  # not reaped yet, so the pid cannot have been reused
+            if self.mode != "namespaces":
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                os.kill(pid, signal.SIGKILL)  # PID 1 of its namespace: the whole namespace dies
+            except OSError:
+                pass
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            run = self.by_pid.pop(pid, None)
+            if run is None:
+                continue
+            role = run.pending.pop(pid)
+            run.ended[role] = {"status": status, "cpu_s": usage.ru_utime + usage.ru_stime}
+            if role == "checker" and run.pending:
+                self._kill(run)  # the checker has its verdict: the program is not needed
+            if not run.pending:
+                self._finish(run)
+
+    def _finish(self, run: _Run) -> None:
+        if run.workdir:
+            import shutil  # basic mode only
+
+            shutil.rmtree(run.workdir, onerror=_force_remove)
+        report = {
+            "who": "supervisor",
+            "timed_out": run.timed_out,
+            "killed": run.killed,
+            **run.ended,
+        }
+        try:
+            protocol.write_message(run.status_fd, report)
+        except OSError:
+            pass  # the parent is gone
+        if run.kill_fd in self.by_kill_fd:
+            del self.by_kill_fd[run.kill_fd]
+            if not run.killed:
+                self.poller.unregister(run.kill_fd)
+        os.close(run.status_fd)
+        os.close(run.kill_fd)
+
+
+_NEVER = float("inf")
+
+
+def _force_remove(function: object, path: str, _excinfo: object) -> None:
+    """rmtree error hook: a program may leave read-only directories; make them writable."""
+    import shutil
+
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            shutil.rmtree(path, onerror=_force_remove)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _become_namespace_init(control_fd: int) -> None:
+    """As root: continue as PID 1 of a new PID namespace, so that our death ends every run.
+
+    The process started by the parent forks the real server into the new namespace and waits
+    for it; the server dies with that process (``PR_SET_PDEATHSIG``).
+    """
+    try:
+        isolation.unshare(isolation.CLONE_NEWPID)
+        pid = os.fork()
+    except OSError:
+        return  # no PID namespaces: the setup below falls back to basic mode
+    if pid:
+        os.close(control_fd)
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except ChildProcessError:
+                break
+        os._exit(0)
+    isolation.die_with_parent(signal.SIGKILL)
+
+
+def main() -> None:
+    """Entry point: ``argv = [-c, control fd, isolation, hidden dirs as JSON]``."""
+    control_fd = int(sys.argv[1])
+    requested = sys.argv[2]
+    hidden_dirs = json.loads(sys.argv[3])
+    if requested != "basic" and os.geteuid() == 0:
+        _become_namespace_init(control_fd)
+    control = socket.socket(fileno=control_fd)
+    os.environ.clear()  # PYTHONHASHSEED was read at start-up; workers inherit an empty environment
+    _preload()
+    mode, reason, own_pid_namespace = _setup(requested, hidden_dirs)
+    hello = {"mode": mode, "reason": reason, "python": sys.version.split()[0]}
+    control.sendall(json.dumps(hello).encode())
+    gc.collect()
+    gc.freeze()  # a worker's garbage collections then never touch (and copy) the server's pages
+    Server(control, mode, own_pid_namespace).serve()

@@ -1,0 +1,570 @@
+"""Programs that try to cheat or escape must fail (or be killed), never pass, and leave nothing.
+
+Every attack program below would return the hidden expected value if its trick worked, so "the
+run did not pass" is exactly "the trick did not work". After each run the fork server must have
+no process left (no survivor of the run) and the caller must be unharmed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from score_envs.code import Sandbox
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0, reason="the attack suite checks namespaces isolation, which needs root"
+)
+
+EXPECTED = 987654321
+TESTS = [f"assert answer(3) == {EXPECTED}"]
+REPO = Path(__file__).resolve().parents[2]
+SHORT = 0.25  # CPU limit 1 s, wall-clock cap 3 s
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(isolation="namespaces") as box:
+        yield box
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{current}/task")
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+    return found
+
+
+def run_attack(sandbox, program, tests=TESTS, **kwargs):
+    """Run ``program`` and check the aftermath: no process of the run left, parent unharmed."""
+    report = sandbox.run_tests(textwrap.dedent(program), tests, **kwargs)
+    bootstrap = sandbox._server._process.pid
+    server = _descendants(bootstrap)
+    assert len(server) == 1, "only the fork server itself may remain"
+    assert _descendants(next(iter(server))) == set(), "a process of the run survived"
+    return report
+
+
+def assert_not_passed(report, *statuses):
+    assert not report.passed
+    assert report.status != "passed"
+    if statuses:
+        assert report.status in statuses, report.detail
+
+
+# --- early exits and fake output ------------------------------------------------------------
+
+
+def test_sys_exit_at_import_fails(sandbox):
+    report = run_attack(sandbox, "import sys\nsys.exit(0)\n")
+    assert_not_passed(report, "error")
+
+
+def test_os_exit_during_a_test_fails(sandbox):
+    report = run_attack(sandbox, "import os\ndef answer(x):\n    os._exit(0)\n")
+    assert_not_passed(report, "error")
+    assert "exited before the tests finished" in report.detail
+
+
+@pytest.mark.parametrize("exception", ["SystemExit(0)", "KeyboardInterrupt", "GeneratorExit"])
+def test_base_exceptions_from_a_call_fail(sandbox, exception):
+    report = run_attack(sandbox, f"def answer(x):\n    raise {exception}\n")
+    assert_not_passed(report, "error")
+
+
+def test_printing_a_fake_success_fails(sandbox):
+    program = """
+        import json, sys
+        forged = json.dumps({"load": {"ok": True}, "results": [["ok", ["i", "3ade68b1"]]]})
+        print("All tests passed! 1/1")
+        print(forged)
+        sys.stderr.write(forged)
+        def answer(x):
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+
+
+def test_forging_a_results_message_on_every_fd_fails(sandbox):
+    program = """
+        import json, os
+        def answer(x):
+            message = json.dumps({"load": {"ok": True}, "results": [["ok", ["b", True]]]})
+            frame = len(message).to_bytes(4, "big") + message.encode()
+            for fd in range(3, 64):
+                try:
+                    os.write(fd, frame)
+                except OSError:
+                    pass
+            os._exit(0)
+    """
+    assert_not_passed(run_attack(sandbox, program))
+
+
+def test_garbage_on_the_results_pipe_fails(sandbox):
+    program = """
+        import os
+        def answer(x):
+            for fd in range(3, 64):
+                try:
+                    os.write(fd, b"\\xff" * 100)
+                except OSError:
+                    pass
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "error")
+
+
+# --- rigging the comparison -----------------------------------------------------------------
+
+
+def test_object_whose_eq_is_always_true_fails(sandbox):
+    program = """
+        class Anything:
+            def __eq__(self, other):
+                return True
+            def __ne__(self, other):
+                return False
+            def __bool__(self):
+                return True
+        def answer(x):
+            return Anything()
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+
+
+@pytest.mark.parametrize(
+    "base, value", [("int", "5"), ("str", "'5'"), ("float", "5.0"), ("tuple", "(5,)")]
+)
+def test_builtin_subclass_with_rigged_eq_fails(sandbox, base, value):
+    program = f"""
+        class Rigged({base}):
+            def __eq__(self, other):
+                return True
+            __hash__ = {base}.__hash__
+        def answer(x):
+            return Rigged({value})
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+
+
+@pytest.mark.parametrize(
+    "test", ["assert answer(3).startswith('98765')", "assert answer(3).real == 987654321"]
+)
+def test_result_with_rigged_methods_fails(sandbox, test):
+    program = """
+        class Rigged:
+            def startswith(self, prefix):
+                return True
+            real = 987654321
+        def answer(x):
+            return Rigged()
+    """
+    assert_not_passed(run_attack(sandbox, program, [test]))
+
+
+def test_list_subclass_with_rigged_iteration_fails(sandbox):
+    program = f"""
+        class Rigged(list):
+            def __iter__(self):
+                return iter([{EXPECTED - 1} + 1])
+            def __eq__(self, other):
+                return True
+        def answer(x):
+            return Rigged([0])
+    """
+    tests = [f"assert list(answer(3)) == [{EXPECTED}]"]
+    assert_not_passed(run_attack(sandbox, program, tests), "failed")
+
+
+def test_patched_builtins_do_not_reach_the_parent_checks(sandbox):
+    program = """
+        import builtins
+        builtins.abs = lambda value: 0
+        builtins.sorted = lambda value: [0]
+        builtins.AssertionError = type("Nothing", (Exception,), {})
+        def answer(x):
+            return 1
+    """
+    tests = [f"assert abs(answer(3) - {EXPECTED}) < 1", "assert sorted([answer(3)]) == [0]"]
+    assert_not_passed(run_attack(sandbox, program, tests), "failed")
+
+
+def test_patched_harness_and_json_fail(sandbox):
+    program = """
+        import json, sys
+        for name, module in list(sys.modules.items()):
+            if name.startswith("score_envs"):
+                for attribute in ("encode", "write_message", "dumps", "run_probes"):
+                    if hasattr(module, attribute):
+                        setattr(module, attribute, lambda *a, **k: None)
+                if hasattr(module, "Encoder"):
+                    module.Encoder.encode = lambda self, value, depth=0: ["b", True]
+        json.dumps = lambda *a, **k: '{"load": {"ok": true}, "results": [["ok", ["b", true]]]}'
+        def answer(x):
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program))
+
+
+def test_replacing_stdout_print_and_os_write_fails(sandbox):
+    program = """
+        import builtins, os, sys
+        sys.stdout = sys.stderr = None
+        builtins.print = lambda *a, **k: None
+        os.write = lambda fd, data: len(data)
+        def answer(x):
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program))
+
+
+# --- looking for the expected value ----------------------------------------------------------
+
+# The searching programs build the number they look for at run time inside their function (so
+# that it is not a constant of their code) and skip their own frame and key.
+
+
+def test_frame_walking_finds_no_expected_value(sandbox):
+    program = f"""
+        import sys
+        def answer(x):
+            key = int("{str(EXPECTED)[:-1]}" + str({str(EXPECTED)[-1]}))  # no constant folding
+            frame = sys._getframe().f_back
+            while frame is not None:
+                for scope in (frame.f_locals, frame.f_globals):
+                    for value in list(scope.values()):
+                        if value == key or str(key) in repr(value)[:100000]:
+                            return key
+                frame = frame.f_back
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+
+
+def test_memory_scan_finds_no_expected_value(sandbox):
+    program = f"""
+        import gc
+        def answer(x):
+            key = int("{str(EXPECTED)[:-1]}" + str({str(EXPECTED)[-1]}))  # no constant folding
+            text = str(key)
+            for obj in gc.get_objects():
+                if obj is locals():
+                    continue
+                try:
+                    items = list(obj.values()) if isinstance(obj, dict) else list(obj)
+                except Exception:
+                    continue
+                for item in items:
+                    if item is key or item is text:
+                        continue
+                    if type(item) is int and item == key:
+                        return key
+                    if type(item) is str and text in item:
+                        return key
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+
+
+def test_reading_the_parents_files_fails(sandbox):
+    program = f"""
+        import os
+        def answer(x):
+            for path in ({__file__!r}, "/proc/1/cmdline", f"/proc/{{os.getppid()}}/environ",
+                         "/root/.bash_history", "/etc/passwd", {str(REPO / "pyproject.toml")!r}):
+                try:
+                    with open(path) as handle:
+                        text = handle.read()
+                except OSError:
+                    continue
+                return int(text.split("EXPECTED = ")[1].split()[0]) if "EXPECTED" in text else 1
+            return 0
+    """
+    report = run_attack(sandbox, program)
+    assert_not_passed(report, "failed")
+    assert "returned 0" in report.detail, "no file of the host could be read"
+
+
+def test_reading_the_dataset_in_site_packages_fails(sandbox):
+    program = """
+        import glob, sys
+        def answer(x):
+            found = []
+            for directory in sys.path + ["/root", "/usr/local/lib", "/usr/lib/python3"]:
+                found += glob.glob(directory + "/**/HumanEval.jsonl.gz", recursive=True)
+                for name in ("site-packages", "dist-packages"):
+                    found += glob.glob(f"{directory}/{name}/*")
+                    found += glob.glob(f"{directory}/*/{name}/*")
+            return len(found)
+    """
+    report = run_attack(sandbox, program)
+    assert "returned 0" in report.detail
+
+
+# --- resources -------------------------------------------------------------------------------
+
+
+def test_fork_bomb_is_contained(sandbox):
+    program = """
+        import os
+        def answer(x):
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    pass
+    """
+    assert_not_passed(run_attack(sandbox, program, timeout_s=SHORT), "timeout")
+
+
+def test_setsid_grandchild_does_not_survive(sandbox):
+    program = """
+        import os, time
+        def answer(x):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(60)
+                os._exit(0)
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+
+
+def test_sleeping_forever_times_out(sandbox):
+    program = "import time\ndef answer(x):\n    time.sleep(600)\n"
+    report = run_attack(sandbox, program, timeout_s=SHORT)
+    assert_not_passed(report, "timeout")
+
+
+def test_busy_loop_times_out(sandbox):
+    report = run_attack(sandbox, "def answer(x):\n    while True:\n        pass\n", timeout_s=SHORT)
+    assert_not_passed(report, "timeout")
+
+
+def test_raising_own_limits_fails(sandbox):
+    program = """
+        import resource
+        def answer(x):
+            for limit in (resource.RLIMIT_CPU, resource.RLIMIT_AS, resource.RLIMIT_NPROC):
+                try:
+                    resource.setrlimit(limit, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+                    return 0
+                except (ValueError, OSError):
+                    pass
+            while True:
+                pass
+    """
+    assert_not_passed(run_attack(sandbox, program, timeout_s=SHORT), "timeout")
+
+
+def test_unbounded_allocation_is_memory(sandbox):
+    program = (
+        "def answer(x):\n    hoard = []\n    while True:\n        hoard.append(bytes(10**7))\n"
+    )
+    assert_not_passed(run_attack(sandbox, program, memory_mb=128), "memory")
+
+
+def test_stdout_flood_is_output_limit(sandbox):
+    program = "import os\ndef answer(x):\n    while True:\n        os.write(1, b'x' * 65536)\n"
+    assert_not_passed(run_attack(sandbox, program), "output_limit")
+
+
+def test_huge_result_fails(sandbox):
+    assert_not_passed(run_attack(sandbox, "def answer(x):\n    return list(range(10**6))\n"))
+
+
+# --- the host --------------------------------------------------------------------------------
+
+
+def test_writes_outside_the_working_directory_fail(sandbox):
+    token = secrets.token_hex(8)
+    targets = [f"/tmp/../pwned-{token}", str(REPO / f"pwned-{token}"), f"/usr/pwned-{token}"]
+    program = f"""
+        def answer(x):
+            for path in {targets!r}:
+                try:
+                    with open(path, "w") as handle:
+                        handle.write("pwned")
+                    return {EXPECTED}
+                except OSError:
+                    pass
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+    leftovers = [Path(f"/tmp/pwned-{token}"), REPO / f"pwned-{token}", Path(f"/pwned-{token}")]
+    assert not any(path.exists() for path in leftovers)
+
+
+def test_files_written_in_the_working_directory_vanish(sandbox):
+    token = secrets.token_hex(8)
+    program = f"""
+        import os
+        def answer(x):
+            with open("note-{token}", "w") as handle:
+                handle.write("x")
+            return os.getcwd()
+    """
+    report = run_attack(sandbox, program)
+    assert_not_passed(report, "failed")
+    assert not list(Path("/tmp").glob(f"**/note-{token}"))
+
+
+def test_killing_the_parent_fails_and_the_parent_survives(sandbox):
+    program = """
+        import os, signal
+        def answer(x):
+            for pid in (os.getppid(), 1, -1, 0):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+    assert sandbox.run_tests(f"def answer(x):\n    return {EXPECTED}\n", TESTS).passed
+
+
+def test_network_connection_to_loopback_is_refused(sandbox):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.2)
+        port = listener.getsockname()[1]
+        program = f"""
+            import socket
+            def answer(x):
+                try:
+                    socket.create_connection(("127.0.0.1", {port}), timeout=1).close()
+                    return {EXPECTED}
+                except OSError:
+                    return 0
+        """
+        assert_not_passed(run_attack(sandbox, program), "failed")
+        with pytest.raises(socket.timeout):
+            listener.accept()
+
+
+def test_privilege_escalation_attempts_fail(sandbox):
+    program = f"""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        def answer(x):
+            attempts = [
+                lambda: os.setuid(0),
+                lambda: os.chroot("/usr"),
+                lambda: libc.unshare(0x10000000) == 0 or 1 / 0,  # a new user namespace
+                lambda: libc.mount(b"none", b"/sandbox", b"tmpfs", 0, None) == 0 or 1 / 0,
+            ]
+            for attempt in attempts:
+                try:
+                    attempt()
+                    return {EXPECTED}
+                except Exception:
+                    pass
+            return 0
+    """
+    assert_not_passed(run_attack(sandbox, program), "failed")
+
+
+def test_ctypes_memory_poking_cannot_pass(sandbox):
+    program = """
+        import ctypes
+        def answer(x):
+            ctypes.memset(id(0), 0, 64)  # wreck the interpreter's small ints
+            return ctypes.string_at(1, 1)  # and read address 1: a crash
+    """
+    assert_not_passed(run_attack(sandbox, program))
+
+
+# --- tests run by the checker process ---------------------------------------------------------
+
+LOOP_TESTS = (
+    "def check(candidate):\n"
+    "    for i in range(3):\n"
+    f"        expected = {EXPECTED} + i\n"
+    "        assert candidate(i) == expected\n"
+)
+
+
+def test_checker_frames_are_out_of_reach(sandbox):
+    program = """
+        import sys
+        def answer(i):
+            frame = sys._getframe()
+            while frame is not None:
+                if "expected" in frame.f_locals:
+                    return frame.f_locals["expected"]
+                frame = frame.f_back
+            return 0
+    """
+    report = run_attack(sandbox, program, LOOP_TESTS, entry_point="answer")
+    assert_not_passed(report, "failed")
+
+
+def test_checker_cannot_be_made_to_swallow_an_exit(sandbox):
+    tests = (
+        "def check(candidate):\n"
+        "    try:\n"
+        "        candidate(1)\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "    assert True is not False\n"
+    )
+    report = run_attack(
+        sandbox, "def answer(i):\n    raise SystemExit(0)\n", tests, entry_point="answer"
+    )
+    assert_not_passed(report, "error")
+
+
+def test_checker_program_process_exit_fails(sandbox):
+    report = run_attack(
+        sandbox, "import os\ndef answer(i):\n    os._exit(0)\n", LOOP_TESTS, entry_point="answer"
+    )
+    assert_not_passed(report, "error")
+
+
+def test_checker_always_equal_object_fails(sandbox):
+    program = "class A:\n    __eq__ = lambda self, other: True\n\ndef answer(i):\n    return A()\n"
+    report = run_attack(sandbox, program, LOOP_TESTS, entry_point="answer")
+    assert_not_passed(report, "failed")
+
+
+def test_trusted_helpers_stop_a_program_helper_from_seeing_the_answer(sandbox):
+    helpers = "def encode(s):\n    return s[::-1]\n\ndef decode(s):\n    pass\n"
+    tests = (
+        "def check(candidate):\n"
+        "    import random\n"
+        "    for _ in range(5):\n"
+        "        word = ''.join(random.choice('abcdef') for _ in range(12))\n"
+        "        assert candidate(encode(word)) == word\n"
+    )
+    stash = (
+        "SEEN = []\n"
+        "def encode(s):\n    SEEN.append(s)\n    return s[::-1]\n"
+        "def decode(s):\n    return SEEN[-1] if SEEN else ''\n"
+    )
+    report = run_attack(sandbox, stash, tests, entry_point="decode", helpers=helpers)
+    assert_not_passed(report)
+    honest = "def decode(s):\n    return s[::-1]\n"
+    assert sandbox.run_tests(honest, tests, entry_point="decode", helpers=helpers).passed

@@ -1,0 +1,391 @@
+"""run_tests: statuses, counts, details, test shapes, limits, bad input, parallel use."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
+
+SHORT = 0.25  # the CPU limit rounds up to 1 s; the wall-clock cap is 2 * 1 + 1 = 3 s
+DOUBLE = "def double(x):\n    return 2 * x\n"
+DOUBLE_TESTS = ["assert double(2) == 4", "assert double(-3) == -6", "assert double(0) == 0"]
+
+
+def test_correct_program_passes_every_test():
+    report = run_tests(DOUBLE, DOUBLE_TESTS)
+    assert (report.passed, report.status, report.passed_count, report.total) == (
+        True,
+        "passed",
+        3,
+        3,
+    )
+    assert report.detail == ""
+
+
+def test_wrong_result_fails_and_detail_shows_the_call_and_actual_value():
+    report = run_tests("def double(x):\n    return x + 2\n", DOUBLE_TESTS)
+    assert report.status == "failed"
+    assert not report.passed
+    assert (report.passed_count, report.total) == (1, 3)  # double(2) == 4 happens to hold
+    assert report.detail.startswith("failed: assert double(-3) == -6")
+    assert "double(-3) returned -1" in report.detail
+
+
+def test_exception_in_program_is_error_with_the_program_line():
+    report = run_tests("def double(x):\n    return [][x]\n", DOUBLE_TESTS)
+    assert report.status == "error"
+    assert "IndexError" in report.detail
+    assert "line 2 of the program" in report.detail
+
+
+def test_exception_while_loading_is_error():
+    report = run_tests("raise RuntimeError('boom')\n" + DOUBLE, DOUBLE_TESTS)
+    assert report.status == "error"
+    assert "RuntimeError: boom" in report.detail
+    assert report.passed_count == 0
+
+
+def test_syntax_error_is_reported_as_such():
+    report = run_tests("def double(x)\n    return 2 * x\n", DOUBLE_TESTS)
+    assert report.status == "syntax_error"
+    assert "line 1" in report.detail
+
+
+def test_missing_function_is_error():
+    report = run_tests("def triple(x):\n    return 3 * x\n", DOUBLE_TESTS)
+    assert report.status == "error"
+    assert "NameError" in report.detail
+
+
+def test_busy_loop_hits_the_cpu_limit():
+    report = run_tests(
+        "def double(x):\n    while True:\n        pass\n", DOUBLE_TESTS, timeout_s=SHORT
+    )
+    assert report.status == "timeout", report.detail
+    # The CPU limit (1 s) fires first unless a starved machine let the wall-clock cap (3 s) pass.
+    assert "CPU time limit of 1 s" in report.detail or report.duration_s >= report.wall_time_s
+
+
+def test_sleeper_hits_the_wall_clock_cap():
+    program = "import time\ndef double(x):\n    time.sleep(60)\n"
+    started = time.monotonic()
+    report = run_tests(program, DOUBLE_TESTS, timeout_s=SHORT)
+    assert report.status == "timeout"
+    assert "wall-clock" in report.detail
+    assert time.monotonic() - started < 10
+
+
+def test_unbounded_allocation_is_memory():
+    program = "def double(x):\n    hoard = []\n    while True:\n        hoard.append(' ' * 10**6)\n"
+    report = run_tests(program, DOUBLE_TESTS, memory_mb=128)
+    assert report.status == "memory"
+
+
+def test_flooding_stdout_is_output_limit():
+    program = "def double(x):\n    while True:\n        print('x' * 10000)\n"
+    report = run_tests(program, DOUBLE_TESTS)
+    assert report.status == "output_limit"
+
+
+def test_moderate_printing_is_allowed():
+    program = "def double(x):\n    print('debug', x)\n    return 2 * x\n"
+    assert run_tests(program, DOUBLE_TESTS).passed
+
+
+def test_every_status_is_listed():
+    assert set(STATUSES) == {
+        "passed",
+        "failed",
+        "error",
+        "syntax_error",
+        "timeout",
+        "memory",
+        "output_limit",
+    }
+
+
+def test_limits_are_recorded_in_every_report():
+    report = run_tests(DOUBLE, DOUBLE_TESTS, timeout_s=2.5, memory_mb=256)
+    assert report.limits == Limits.from_budget(2.5, 256)
+    assert (report.timeout_s, report.cpu_time_s, report.wall_time_s, report.memory_mb) == (
+        2.5,
+        3,
+        7.0,
+        256,
+    )
+    assert report.isolation in ("namespaces", "basic")
+    assert report.duration_s > 0
+    assert report.to_dict()["limits"]["max_output_bytes"] == report.limits.max_output_bytes
+
+
+# --- test shapes ------------------------------------------------------------------------------
+
+HUMANEVAL_STYLE = """
+METADATA = {"author": "x"}
+
+
+def check(candidate):
+    assert candidate([1, 2, 3]) == 6
+    assert candidate([]) == 0, "empty list"
+    assert abs(candidate([0.1, 0.2]) - 0.3) < 1e-9
+    assert True, "This prints if this assert fails"
+"""
+
+
+def test_check_candidate_source_passes_for_a_correct_entry_point():
+    report = run_tests("def total(xs):\n    return sum(xs)\n", HUMANEVAL_STYLE, entry_point="total")
+    assert (report.status, report.passed_count, report.total) == ("passed", 3, 3)
+
+
+def test_check_candidate_source_fails_for_a_wrong_entry_point():
+    report = run_tests("def total(xs):\n    return len(xs)\n", HUMANEVAL_STYLE, entry_point="total")
+    assert report.status == "failed"
+    assert "candidate([1, 2, 3]) returned 3" in report.detail
+
+
+def test_tolerance_shape_accepts_float_error():
+    tests = "def check(candidate):\n    assert abs(candidate() - 2.0 / 3.0) < 1e-6\n"
+    assert run_tests("def f():\n    return 0.6666667\n", tests, entry_point="f").passed
+    assert not run_tests("def f():\n    return 0.67\n", tests, entry_point="f").passed
+
+
+def test_isclose_truth_not_and_is_shapes():
+    tests = [
+        "import math",
+        "assert math.isclose(area(1), 3.14159, rel_tol=1e-3)",
+        "assert is_even(4)",
+        "assert not is_even(3)",
+        "assert is_even(2) is True",
+    ]
+    program = "def area(r):\n    return 3.14159 * r * r\ndef is_even(n):\n    return n % 2 == 0\n"
+    report = run_tests(program, tests)
+    assert (report.status, report.total) == ("passed", 4)
+
+
+def test_is_true_rejects_a_truthy_non_bool():
+    program = "def is_even(n):\n    return 1\n"
+    assert run_tests(program, ["assert is_even(2) is True"]).status == "failed"
+
+
+def test_tuple_and_list_differ_as_in_python():
+    program = "def pair():\n    return [1, 2]\n"
+    assert not run_tests(program, ["assert pair() == (1, 2)"]).passed
+    assert run_tests(program, ["assert tuple(pair()) == (1, 2)"]).passed
+
+
+def test_int_result_equals_float_expectation_as_in_python():
+    assert run_tests("def f():\n    return 2\n", ["assert f() == 2.0"]).passed
+
+
+def test_generator_result_works_through_list_but_is_not_a_list():
+    program = "def evens(n):\n    return (i for i in range(0, n, 2))\n"
+    assert run_tests(program, ["assert list(evens(5)) == [0, 2, 4]"]).passed
+    assert not run_tests(program, ["assert evens(5) == [0, 2, 4]"]).passed
+
+
+def test_loop_in_check_runs_in_the_checker_and_counts_asserts():
+    tests = "def check(candidate):\n    for i in range(4):\n        assert candidate(i) == i * i\n"
+    report = run_tests("def square(x):\n    return x * x\n", tests, entry_point="square")
+    assert (report.status, report.passed_count, report.total) == ("passed", 4, 4)
+
+
+def test_checker_stops_at_the_first_failing_assert():
+    tests = "def check(candidate):\n    for i in range(4):\n        assert candidate(i) == i * i\n"
+    program = "def square(x):\n    return x * x if x < 2 else 0\n"
+    report = run_tests(program, tests, entry_point="square")
+    assert (report.status, report.passed_count, report.total) == ("failed", 2, 3)
+    assert "square(2) returned 0" in report.detail
+
+
+def test_checker_program_exception_is_error():
+    tests = "def check(candidate):\n    for i in range(2):\n        assert candidate(i) == i\n"
+    report = run_tests("def f(x):\n    return 1 / 0\n", tests, entry_point="f")
+    assert report.status == "error"
+    assert "ZeroDivisionError" in report.detail
+
+
+def test_checker_tests_may_expect_an_exception_from_the_program():
+    tests = (
+        "def check(candidate):\n"
+        "    try:\n"
+        "        candidate(-1)\n"
+        "    except ValueError:\n"
+        "        pass\n"
+        "    else:\n"
+        "        assert False\n"
+        "    assert candidate(4) == 2\n"
+    )
+    program = "def root(x):\n    if x < 0:\n        raise ValueError(x)\n    return int(x ** 0.5)\n"
+    assert run_tests(program, tests, entry_point="root").passed
+
+
+def test_computed_expectation_in_assert_list_uses_the_checker():
+    tests = ["assert squares(3) == [i * i for i in range(3)]"]
+    assert run_tests("def squares(n):\n    return [i * i for i in range(n)]\n", tests).passed
+    assert not run_tests("def squares(n):\n    return [0] * n\n", tests).passed
+
+
+def test_helpers_are_available_to_checker_tests():
+    helpers = "def shift(s):\n    return ''.join(chr(ord(c) + 1) for c in s)\n"
+    tests = "def check(c):\n    for w in ['ab', 'xy']:\n        assert c(shift(w)) == w\n"
+    program = "def unshift(s):\n    return ''.join(chr(ord(c) - 1) for c in s)\n"
+    report = run_tests(program, tests, entry_point="unshift", helpers=helpers)
+    assert report.passed
+
+
+def test_assert_list_with_entry_point_binds_candidate():
+    assert run_tests(DOUBLE, ["assert candidate(5) == 10"], entry_point="double").passed
+
+
+def test_program_printing_a_fake_verdict_changes_nothing():
+    program = (
+        "print('passed: 3/3')\nprint('{\"load\": {\"ok\": true}}')\ndef double(x):\n    return 0\n"
+    )
+    assert run_tests(program, DOUBLE_TESTS).status == "failed"
+
+
+def test_main_block_of_the_program_does_not_run():
+    program = DOUBLE + "if __name__ == '__main__':\n    input()\n"
+    assert run_tests(program, DOUBLE_TESTS).passed
+
+
+def test_unseeded_random_in_a_program_is_the_same_every_run():
+    program = "import random\ndef pick():\n    return random.random()\n"
+    tests = ["assert pick() == -1"]
+    first = run_tests(program, tests).detail
+    assert first == run_tests(program, tests).detail
+
+
+def test_set_order_is_the_same_every_run():
+    program = "def order():\n    return list({'pear', 'fig', 'kiwi', 'plum', 'lime'})\n"
+    tests = ["assert order() == []"]
+    assert run_tests(program, tests).detail == run_tests(program, tests).detail
+
+
+def test_too_long_program_is_graded_error_without_running():
+    report = run_tests("x = 1\n" * 200_000, DOUBLE_TESTS)
+    assert report.status == "error"
+    assert "longer than" in report.detail
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"program": b"x"}, TypeError, "program must be a str"),
+        ({"tests": []}, ValueError, "tests must not be empty"),
+        ({"tests": ""}, ValueError, "tests must not be empty"),
+        ({"tests": 5}, TypeError, "tests must be a sequence"),
+        ({"tests": [1]}, TypeError, r"tests\[0\] must be a str"),
+        ({"tests": ["assert double(1) =="]}, ValueError, r"tests\[0\] is not valid Python"),
+        ({"tests": ["import math"]}, ValueError, "no assert"),
+        ({"tests": ["assert 1 == 1"]}, ValueError, "never call the program"),
+        ({"timeout_s": 0}, ValueError, "timeout_s must be a positive number"),
+        ({"timeout_s": float("nan")}, ValueError, "timeout_s"),
+        ({"timeout_s": True}, ValueError, "timeout_s"),
+        ({"memory_mb": 0}, ValueError, "memory_mb must be at least 64"),
+        ({"memory_mb": 1.5}, TypeError, "memory_mb must be an int"),
+        ({"entry_point": "not valid"}, ValueError, "entry_point must be a Python identifier"),
+        ({"helpers": 3}, TypeError, "helpers must be a str"),
+    ],
+)
+def test_bad_arguments_raise_naming_the_argument(kwargs, error, message):
+    arguments = {"program": DOUBLE, "tests": DOUBLE_TESTS, **kwargs}
+    with pytest.raises(error, match=message):
+        run_tests(arguments.pop("program"), arguments.pop("tests"), **arguments)
+
+
+def test_check_source_without_entry_point_is_rejected():
+    with pytest.raises(ValueError, match="entry_point is required"):
+        run_tests(DOUBLE, HUMANEVAL_STYLE)
+
+
+def test_source_without_check_function_is_rejected():
+    with pytest.raises(ValueError, match="must define check"):
+        run_tests(DOUBLE, "assert double(1) == 2\n", entry_point="double")
+
+
+# --- parallel use and robustness -------------------------------------------------------------
+
+
+def test_run_tests_many_keeps_job_order():
+    jobs = [
+        TestJob(DOUBLE, DOUBLE_TESTS),
+        TestJob("def double(x):\n    return x\n", DOUBLE_TESTS),
+        {"program": "def double(x)\n", "tests": DOUBLE_TESTS},
+    ]
+    statuses = [report.status for report in run_tests_many(jobs, workers=2)]
+    assert statuses == ["passed", "failed", "syntax_error"]
+
+
+def test_run_tests_many_rejects_a_bad_worker_count():
+    with pytest.raises(ValueError, match="workers must be a positive int"):
+        run_tests_many([TestJob(DOUBLE, DOUBLE_TESTS)], workers=0)
+
+
+def test_runs_from_several_threads_at_once_are_independent():
+    results: dict[int, str] = {}
+
+    def grade(index: int) -> None:
+        program = DOUBLE if index % 2 == 0 else "def double(x):\n    return -x\n"
+        results[index] = run_tests(program, DOUBLE_TESTS).status
+
+    threads = [threading.Thread(target=grade, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {i: "passed" if i % 2 == 0 else "failed" for i in range(8)}
+
+
+def test_sandbox_restarts_its_server_after_it_is_killed():
+    with Sandbox() as sandbox:
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        os.killpg(sandbox._server._process.pid, signal.SIGKILL)
+        sandbox._server._process.wait()
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+
+
+def test_a_forked_child_process_gets_its_own_server():
+    assert run_tests(DOUBLE, DOUBLE_TESTS).passed  # the parent's server is running
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 1
+        try:
+            os.write(write_end, run_tests(DOUBLE, DOUBLE_TESTS).status.encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    child_status = os.read(read_end, 100).decode()
+    os.close(read_end)
+    _, exit_status = os.waitpid(pid, 0)
+    assert (child_status, exit_status) == ("passed", 0)
+    assert run_tests(DOUBLE, DOUBLE_TESTS).passed  # the parent's server was left alone
+
+
+def test_basic_isolation_still_grades_correctly():
+    with Sandbox(isolation="basic") as sandbox:
+        assert sandbox.info()["isolation"] == "basic"
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        assert sandbox.run_tests("def double(x):\n    return x\n", DOUBLE_TESTS).status == "failed"
+        busy = "def double(x):\n    while True:\n        pass\n"
+        assert sandbox.run_tests(busy, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"
+        loop = (
+            "def check(candidate):\n    for i in range(3):\n        assert candidate(i) == 2 * i\n"
+        )
+        assert sandbox.run_tests(DOUBLE, loop, entry_point="double").passed
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")
+def test_root_gets_namespace_isolation():
+    with Sandbox() as sandbox:
+        assert sandbox.info()["isolation"] == "namespaces"
