@@ -7,6 +7,8 @@ from score_envs.policies.base import (
     is_code_task,
     render_answer,
 )
+from score_envs.policies.errors import ModelEndpointError
+from score_envs.policies.registry import SPEC_FORMS, build_policy, register_policy_prefix
 from score_envs.policies.scripted import (
     BUILTIN_POLICIES,
     CopyFirstPolicy,
@@ -20,16 +22,20 @@ from score_envs.policies.scripted import (
 
 __all__ = [
     "BUILTIN_POLICIES",
+    "SPEC_FORMS",
     "CopyFirstPolicy",
+    "ModelEndpointError",
     "NoisySolverPolicy",
     "OraclePolicy",
     "Policy",
     "RandomGuessPolicy",
     "attempts_so_far",
+    "build_policy",
     "distractors_of",
     "format_final_answer",
     "guaranteed_wrong_answer",
     "is_code_task",
     "make_policy",
+    "register_policy_prefix",
     "render_answer",
 ]

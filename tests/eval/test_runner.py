@@ -8,7 +8,7 @@ import gymnasium as gym
 import pytest
 
 import score_envs  # noqa: F401 - registers the envs
-from score_envs.eval.runner import run_episodes
+from score_envs.eval.runner import EpisodeRecord, run_episodes
 from score_envs.metrics import compute_metrics
 from score_envs.policies import NoisySolverPolicy, OraclePolicy, make_policy
 
@@ -65,3 +65,41 @@ def test_noisy_solver_rates_are_recovered_through_the_real_env_and_verifier():
 def test_episodes_must_be_positive():
     with pytest.raises(ValueError, match="episodes"):
         run_episodes(gym.make("ScoreMath-v0"), OraclePolicy(), episodes=0, seed=SEED)
+
+
+def test_records_rebuild_from_their_json_form():
+    env = gym.make("ScoreMath-v0")
+    records = run_episodes(env, make_policy("noisy"), episodes=5, seed=SEED)
+    rebuilt = [EpisodeRecord.from_dict(json.loads(json.dumps(r.as_dict()))) for r in records]
+    assert rebuilt == records
+
+
+def test_records_carry_the_policy_time_of_each_turn():
+    (record,) = run_episodes(gym.make("ScoreMath-v0"), OraclePolicy(), episodes=1, seed=SEED)
+    assert len(record.policy_seconds) == len(record.attempts) == 2
+    assert all(0 <= s <= record.seconds for s in record.policy_seconds)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("index", -1, "index"),
+        ("correct_per_turn", [1, 0], "correct_per_turn"),
+        ("attempts", ["only one"], "attempts has 1 entries"),
+        ("task_id", None, "task_id"),
+    ],
+)
+def test_from_dict_names_the_bad_field(field, value, message):
+    (record,) = run_episodes(gym.make("ScoreMath-v0"), OraclePolicy(), episodes=1, seed=SEED)
+    data = record.as_dict()
+    data[field] = value
+    with pytest.raises(ValueError, match=message):
+        EpisodeRecord.from_dict(data)
+
+
+def test_from_dict_reports_a_missing_field():
+    (record,) = run_episodes(gym.make("ScoreMath-v0"), OraclePolicy(), episodes=1, seed=SEED)
+    data = record.as_dict()
+    del data["task_id"]
+    with pytest.raises(ValueError, match="lacks the field 'task_id'"):
+        EpisodeRecord.from_dict(data)
