@@ -1,7 +1,8 @@
 """The ``score-envs`` command line.
 
 ``score-envs list`` shows what is built in; ``score-envs demo`` is the README's main job: a short
-leaderboard of the built-in scripted policies on ScoreMath-v0, printed as the paper's table.
+leaderboard of the built-in scripted policies on ScoreMath-v0 and ScoreCode-v0, printed as the
+paper's table.
 ``score-envs eval`` plays one policy into a resumable results file, ``score-envs leaderboard``
 ranks results files (Markdown, CSV or a self-contained HTML page) and ``score-envs plot`` draws
 them.
@@ -136,46 +137,59 @@ def command_list(args: argparse.Namespace) -> int:
 
 
 def command_demo(args: argparse.Namespace) -> int:
-    """Run every demo policy on the same seeded tasks and print the paper-style table."""
-    env_kwargs = {}
+    """Run every demo policy on the same seeded tasks of each env; print paper-style tables."""
+    math_kwargs: dict[str, object] = {}
     if args.families:
-        env_kwargs["families"] = args.families.split(",")
+        math_kwargs["families"] = args.families.split(",")
     if args.difficulty is not None:
-        env_kwargs["difficulty"] = args.difficulty
-    env = gym.make("ScoreMath-v0", **env_kwargs)
+        math_kwargs["difficulty"] = args.difficulty
+    plan = [("ScoreMath-v0", math_kwargs, args.episodes)]
+    if args.code_episodes:
+        plan.append(("ScoreCode-v0", {}, args.code_episodes))
+    envs = [
+        (env_id, kwargs, episodes, gym.make(env_id, **kwargs)) for env_id, kwargs, episodes in plan
+    ]
     print(
-        f"score-envs {score_envs.__version__}: {args.episodes} ScoreMath-v0 episodes per policy, "
-        f"seed {args.seed}, tasks {env_kwargs or 'all families, difficulty 1-5'}",
+        f"score-envs {score_envs.__version__}: seed {args.seed}; "
+        + "; ".join(f"{episodes} {env_id} episodes per policy" for env_id, _, episodes, _ in envs)
+        + f"; math tasks {math_kwargs or 'all families, difficulty 1-5'}",
         file=sys.stderr,
     )
-    rows = {}
+    tables = []
     summaries = []
     started = time.perf_counter()
-    for name, spec in DEMO_POLICIES:
-        progress = _Progress(args.episodes, name)
-        records = run_episodes(
-            env,
-            make_policy(spec),
-            episodes=args.episodes,
-            seed=args.seed,
-            on_episode=lambda record, progress=progress: progress.update([record]),
-        )
-        progress.close()
-        rows[f"{name} `{spec}`"] = compute_metrics([r.outcome for r in records], seed=args.seed)
-        if args.html or args.plot:
-            config = RunConfig("ScoreMath-v0", env_kwargs, spec, args.seed)
-            summaries.append(summarize_records(name, config, records, bootstrap_seed=args.seed))
-    table = format_table(rows)
-    print(table)
+    total = 0
+    for env_id, env_kwargs, episodes, env in envs:
+        rows = {}
+        for name, spec in DEMO_POLICIES:
+            progress = _Progress(episodes, f"{env_id} {name}")
+            records = run_episodes(
+                env,
+                make_policy(spec),
+                episodes=episodes,
+                seed=args.seed,
+                on_episode=lambda record, progress=progress: progress.update([record]),
+            )
+            progress.close()
+            total += episodes
+            rows[f"{name} `{spec}`"] = compute_metrics([r.outcome for r in records], seed=args.seed)
+            if args.html or args.plot:
+                config = RunConfig(env_id, env_kwargs, spec, args.seed)
+                label = name if len(envs) == 1 else f"{name} · {env_id}"
+                summaries.append(
+                    summarize_records(label, config, records, bootstrap_seed=args.seed)
+                )
+        tables.append(f"### {env_id}\n\n{format_table(rows)}")
+    text = "\n\n".join(tables)
+    print(text)
     elapsed = time.perf_counter() - started
-    total = args.episodes * len(DEMO_POLICIES)
     print(
         f"\n{total} episodes in {elapsed:.1f} s ({total / elapsed:.0f} episodes/s)", file=sys.stderr
     )
     if args.out:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(table + "\n", encoding="utf-8")
+        path.write_text(text + "\n", encoding="utf-8")
         print(f"table written to {path}", file=sys.stderr)
     if args.html:
         from score_envs.eval.html_report import to_html
@@ -339,7 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
         func=command_list
     )
     demo = sub.add_parser("demo", help="leaderboard of the built-in policies on ScoreMath-v0")
-    demo.add_argument("--episodes", type=int, default=1000, help="episodes per policy (1000)")
+    demo.add_argument(
+        "--episodes", type=int, default=1000, help="ScoreMath-v0 episodes per policy (1000)"
+    )
+    demo.add_argument(
+        "--code-episodes",
+        type=int,
+        default=200,
+        help="ScoreCode-v0 episodes per policy, each program run in the sandbox (200; 0 skips)",
+    )
     demo.add_argument("--seed", type=int, default=0, help="seed of the task stream (0)")
     demo.add_argument("--families", help="comma-separated math families (default: all)")
     demo.add_argument("--difficulty", type=_difficulty, help="a level 1..5 or a range like 2-4")
@@ -407,6 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     if getattr(args, "episodes", 1) < 1:
         print("score-envs: error: --episodes must be >= 1", file=sys.stderr)
+        return 2
+    if getattr(args, "code_episodes", 0) < 0:
+        print("score-envs: error: --code-episodes must be >= 0", file=sys.stderr)
         return 2
     try:
         return args.func(args)

@@ -27,7 +27,18 @@ def test_list_shows_envs_families_and_policies(capsys):
 
 def test_demo_prints_the_paper_table_with_one_row_per_policy(capsys, tmp_path):
     out_file = tmp_path / "table.md"
-    assert main(["demo", "--episodes", "40", "--seed", "3", "--out", str(out_file)]) == 0
+    argv = [
+        "demo",
+        "--episodes",
+        "40",
+        "--code-episodes",
+        "0",
+        "--seed",
+        "3",
+        "--out",
+        str(out_file),
+    ]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("|")]
     assert lines[0].startswith("| Method | Acc@t1 | Acc@t2")
@@ -39,10 +50,24 @@ def test_demo_prints_the_paper_table_with_one_row_per_policy(capsys, tmp_path):
 
 
 def test_demo_is_deterministic_for_a_seed(capsys):
-    main(["demo", "--episodes", "30", "--seed", "5", "--families", "arithmetic,fractions"])
+    argv = ["demo", "--episodes", "30", "--code-episodes", "10", "--seed", "5"]
+    main([*argv, "--families", "arithmetic,fractions"])
     first = capsys.readouterr().out
-    main(["demo", "--episodes", "30", "--seed", "5", "--families", "arithmetic,fractions"])
+    main([*argv, "--families", "arithmetic,fractions"])
     assert capsys.readouterr().out == first
+
+
+def test_demo_plays_score_code_in_the_sandbox_after_score_math(capsys):
+    assert main(["demo", "--episodes", "10", "--code-episodes", "12", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    math_part, code_part = out.split("### ScoreCode-v0")
+    assert math_part.startswith("### ScoreMath-v0")
+    code_rows = [line for line in code_part.splitlines() if line.startswith("| ")][1:]
+    assert len(code_rows) == len(DEMO_POLICIES)
+    oracle_row = next(r for r in code_rows if r.startswith("| oracle"))
+    random_row = next(r for r in code_rows if r.startswith("| random"))
+    assert oracle_row.split("|")[2].strip() == "100.0 [100.0, 100.0]"
+    assert float(random_row.split("|")[2].split()[0]) < 100.0
 
 
 @pytest.mark.parametrize(
@@ -51,6 +76,7 @@ def test_demo_is_deterministic_for_a_seed(capsys):
         (["demo", "--families", "astrology"], "astrology"),
         (["demo", "--difficulty", "9"], "difficulty"),
         (["demo", "--episodes", "0"], "--episodes"),
+        (["demo", "--code-episodes", "-1"], "--code-episodes"),
     ],
 )
 def test_user_errors_exit_2_with_one_line_on_stderr(argv, message, capsys):
@@ -61,7 +87,7 @@ def test_user_errors_exit_2_with_one_line_on_stderr(argv, message, capsys):
 
 def test_console_script_runs_as_a_module():
     result = subprocess.run(
-        [sys.executable, "-m", "score_envs.cli", "demo", "--episodes", "5"],
+        [sys.executable, "-m", "score_envs.cli", "demo", "--episodes", "5", "--code-episodes", "3"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -305,10 +331,11 @@ def test_plot_writes_an_image(tmp_path, capsys):
 def test_demo_also_writes_the_html_page_and_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
     html, plot = tmp_path / "board.html", tmp_path / "board.png"
-    assert main(["demo", "--episodes", "30", "--html", str(html), "--plot", str(plot)]) == 0
+    argv = ["demo", "--episodes", "30", "--code-episodes", "5"]
+    assert main([*argv, "--html", str(html), "--plot", str(plot)]) == 0
     table = capsys.readouterr().out
     page = html.read_text(encoding="utf-8")
-    assert page.count("<tr data-run=") == len(DEMO_POLICIES)
+    assert page.count("<tr data-run=") == 2 * len(DEMO_POLICIES)
     oracle_row = next(line for line in table.splitlines() if line.startswith("| oracle"))
     assert oracle_row.split("|")[2].strip() == "100.0 [100.0, 100.0]"
     assert 'data-key="acc_t1" data-value="1.0"' in page

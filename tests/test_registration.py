@@ -31,8 +31,8 @@ def test_check_env_passes_without_warnings(env_id):
 @pytest.mark.parametrize("env_id", ENV_IDS)
 def test_env_can_be_made_by_module_path_without_prior_import(env_id):
     env = gym.make(f"score_envs:{env_id}")
-    obs, info = env.reset(seed=SEED)
-    assert isinstance(obs, str) and info["turn"] == 0
+    obs, _info = env.reset(seed=SEED)
+    assert env.observation_space.contains(obs)
 
 
 def test_package_exposes_version():

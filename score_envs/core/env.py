@@ -181,7 +181,7 @@ class SelfCorrectionEnv(gym.Env[str, str]):
 
     # -- pure pieces ---------------------------------------------------------------------------
 
-    def compute_reward(self, task: Task, attempt: str) -> float:
+    def reward_for(self, task: Task, attempt: str) -> float:
         """The reward ``step`` gives ``attempt`` on ``task``: a pure function of its arguments.
 
         Like Gymnasium-Robotics' ``compute_reward``, it lets a learner re-score attempts (relabel,

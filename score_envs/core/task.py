@@ -48,6 +48,12 @@ class Task:
         # Read-only view: a task is shared between env, policies and recorders and must not drift.
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
 
+    def __reduce__(self) -> tuple[type[Task], tuple[Any, ...]]:
+        # A mappingproxy cannot be pickled; tasks cross process boundaries (async vector envs,
+        # process and Ray backends), so pickle the fields and rebuild the read-only view.
+        fields = (self.task_id, self.prompt, self.answer, self.family, self.difficulty)
+        return (Task, (*fields, dict(self.metadata)))
+
 
 @runtime_checkable
 class TaskSource(Protocol):

@@ -2,7 +2,7 @@
 
 Spec: ``openai:model=NAME[,base_url=URL][,api_key_env=VAR][,timeout=S][,max_retries=N]
 [,backoff=S][,max_backoff=S][,temperature=T][,max_tokens=N][,seed=true]``; ``openai:NAME`` is
-short for ``openai:model=NAME``. The base URL defaults to ``$OPENAI_BASE_URL`` or the OpenAI API;
+short for ``openai:model=NAME``. The base URL is ``base_url`` or else ``$OPENAI_BASE_URL`` (required: there is no default);
 the key is read from the environment variable ``api_key_env`` (default ``OPENAI_API_KEY``) and is
 never part of the spec, so specs can be written into results files and tables.
 
@@ -37,7 +37,6 @@ import score_envs
 from score_envs.core.task import Task
 from score_envs.policies.errors import ModelEndpointError
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 """Used when neither ``base_url=`` nor ``$OPENAI_BASE_URL`` is given."""
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -101,7 +100,13 @@ class OpenAIChatPolicy:
     ) -> None:
         if not isinstance(model, str) or not model.strip():
             raise ValueError(f"openai: model must be a non-empty name, got {model!r}")
-        base_url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        # No built-in default: the project never names a remote address; the user picks the server.
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        if not base_url:
+            raise ValueError(
+                "openai: no endpoint: pass base_url=URL in the spec or set $OPENAI_BASE_URL "
+                "(e.g. http://127.0.0.1:8000/v1 for a local server)"
+            )
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(

@@ -306,7 +306,8 @@ def make_policy(spec: str) -> Policy:
     Forms: ``oracle``; ``random``; ``noisy`` or ``noisy:p1=0.6,i2c=0.2,c2i=0.05`` (keys may also
     be spelt ``p_first``, ``p_wrong_to_right``, ``p_right_to_wrong``; missing ones keep
     :class:`NoisySolverPolicy`'s defaults); ``copy-first:SPEC`` copies the first attempt of the
-    policy ``SPEC`` (default ``noisy``). A built-in policy's ``name`` is a spec that rebuilds it.
+    policy ``SPEC`` (default ``noisy``; any spec :func:`~score_envs.policies.build_policy` takes,
+    adapters included). A built-in policy's ``name`` is a spec that rebuilds it.
 
     Example:
         >>> make_policy("copy-first:noisy:p1=0.6,i2c=0.2,c2i=0.05").name
@@ -326,7 +327,9 @@ def make_policy(spec: str) -> Policy:
         inner = arguments.strip() if has_arguments else DEFAULT_COPY_FIRST_INNER
         if not inner:
             raise ValueError(f"policy spec {spec!r}: copy-first: needs a policy spec after ':'")
-        return CopyFirstPolicy(make_policy(inner))
+        from score_envs.policies.registry import build_policy  # registry imports this module
+
+        return CopyFirstPolicy(build_policy(inner))  # any spec, e.g. copy-first:openai:...
     if name == "noisy":
         return NoisySolverPolicy(**_noisy_arguments(spec, arguments) if has_arguments else {})
     if has_arguments:

@@ -12,6 +12,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
+import score_envs  # noqa: F401  (registers the env ids)
+
 torch = pytest.importorskip("torch")
 sb3 = pytest.importorskip("stable_baselines3")  # optional: `pip install stable-baselines3`
 
@@ -45,11 +47,22 @@ def accuracy_per_turn(model, env, episodes: int = 500) -> np.ndarray:
     return np.mean(outcomes, axis=0)
 
 
-@pytest.mark.parametrize("env_id", ["ScoreGridWorld-v0", "ScoreGridWorldGoal-v0"])
-def test_sb3_env_checker_accepts_the_grid_worlds(env_id):
+# The grid worlds are checked unwrapped (Gymnasium's wrappers do not forward a GoalEnv's
+# compute_reward); the multiple-choice views are wrappers themselves and are checked as made.
+@pytest.mark.parametrize(
+    ("env_id", "unwrap"),
+    [
+        ("ScoreGridWorld-v0", True),
+        ("ScoreGridWorldGoal-v0", True),
+        ("ScoreMathChoice-v0", False),
+        ("ScoreCodeChoice-v0", False),
+    ],
+)
+def test_sb3_env_checker_accepts_the_grid_worlds_and_discrete_views(env_id, unwrap):
+    env = gym.make(env_id)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        check_env(gym.make(env_id).unwrapped)
+        check_env(env.unwrapped if unwrap else env)
     assert [str(w.message) for w in caught] == []
 
 
@@ -89,6 +102,25 @@ def test_sb3_dqn_learns_the_math_multiple_choice_view():
     model.learn(4_000)
     acc_t1, acc_t2 = accuracy_per_turn(model, env)
     assert acc_t1 > 0.45 and acc_t2 > 0.55
+
+
+def test_sb3_ppo_learns_the_code_multiple_choice_view():
+    env = gym.make("ScoreCodeChoice-v0")  # K = 3: chance 1/3 per turn
+    model = PPO("MlpPolicy", env, n_steps=256, batch_size=64, gamma=1.0, seed=SEED)
+    model.learn(3_072)
+    acc_t1, acc_t2 = accuracy_per_turn(model, env, episodes=200)
+    assert acc_t1 > 0.5 and acc_t2 > acc_t1
+
+
+def test_sb3_dqn_learns_the_code_multiple_choice_view():
+    env = gym.make("ScoreCodeChoice-v0")
+    model = DQN(
+        "MlpPolicy", env, learning_rate=1e-3, learning_starts=500, exploration_fraction=0.5,
+        target_update_interval=100, gamma=1.0, seed=SEED,
+    )  # fmt: skip
+    model.learn(3_000)
+    acc_t1, acc_t2 = accuracy_per_turn(model, env, episodes=200)
+    assert acc_t1 > 0.5 and acc_t2 > acc_t1
 
 
 def test_sb3_her_replay_buffer_learns_the_goal_grid_without_termination():

@@ -80,11 +80,11 @@ def test_binary_feedback_tells_right_or_wrong():
     assert info["messages"][-1]["content"].startswith(BINARY_INCORRECT + "\n\n")
 
 
-def test_compute_reward_agrees_with_step():
+def test_reward_for_agrees_with_step():
     env = ScoreCodeEnv(families=["second_largest"])
     env.reset(seed=SEED)
     attempt = wrong_program(env)
-    expected = env.compute_reward(env.task, attempt)
+    expected = env.reward_for(env.task, attempt)
     _, reward, _, _, _ = env.step(attempt)
     assert reward == expected == 0.0
 

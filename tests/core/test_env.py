@@ -193,12 +193,12 @@ def test_info_is_a_fresh_dict_and_messages_are_copies():
     assert info1 is not info2
 
 
-def test_step_reward_equals_pure_compute_reward():
+def test_step_reward_equals_pure_reward_for():
     env = make_env()
     for seed in range(30):
         env.reset(seed=seed)
         attempt = env.task.answer if seed % 2 else "0"
-        expected = env.compute_reward(env.task, attempt)
+        expected = env.reward_for(env.task, attempt)
         _, reward, _, _, _ = env.step(attempt)
         assert reward == expected
 

@@ -1,12 +1,14 @@
 """The HTML leaderboard in headless Chromium: it renders, sorts and shows the JSONL's numbers.
 
 Needs the Debian ``chromium`` package and the ``playwright`` Python package (pointed at the system
-browser; ``playwright install`` is never run). Skipped with the reason when either is missing.
+browser; ``playwright install`` is never run). Skipped with the reason when either is missing,
+unless ``SCORE_ENVS_REQUIRE_BROWSER=1`` (set by ``.ci/run``), where a missing browser is a failure.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -25,11 +27,21 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
-)
+REQUIRED = os.environ.get("SCORE_ENVS_REQUIRE_BROWSER") == "1"
+
+
+def _missing(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"SCORE_ENVS_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+try:
+    from playwright import sync_api
+except ImportError:
+    _missing("playwright is not installed (pip install 'score-envs[browser-test]')")
 if not shutil.which(CHROMIUM):
-    pytest.skip("no system Chromium (apt-get install -y chromium)", allow_module_level=True)
+    _missing("no system Chromium (apt-get install -y chromium)")
 
 
 @pytest.fixture(scope="module")

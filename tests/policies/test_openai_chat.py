@@ -187,7 +187,7 @@ def test_registry_builds_the_adapter_from_an_openai_spec(server):
         ("base_url=http://127.0.0.1:9/v1", "model=NAME"),
         ("model=m,max_retries=many", "max_retries must be a int"),
         ("model=m,base_url=ftp://example", "http"),
-        ("model=m,timeout=0", "timeout"),
+        ("model=m,base_url=http://127.0.0.1:9/v1,timeout=0", "timeout"),
         ("model=m,seed=maybe", "true or false"),
         ("model=m,model=n", "twice"),
     ],
@@ -195,6 +195,17 @@ def test_registry_builds_the_adapter_from_an_openai_spec(server):
 def test_bad_specs_name_what_is_wrong(spec, message):
     with pytest.raises(ValueError, match=message):
         policy_from_spec(spec)
+
+
+def test_missing_endpoint_is_a_clear_error_not_a_default_remote(monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ValueError, match=r"no endpoint.*OPENAI_BASE_URL"):
+        policy_from_spec("model=m")
+
+
+def test_endpoint_comes_from_openai_base_url_when_the_spec_has_none(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert policy_from_spec("model=m").base_url.startswith("http://127.0.0.1:9")
 
 
 def test_bare_model_name_is_short_for_model_option():

@@ -13,6 +13,11 @@ def test_scripted_specs_go_to_make_policy():
     assert isinstance(build_policy("copy-first:oracle"), CopyFirstPolicy)
 
 
+def test_copy_first_wraps_an_adapter_spec():
+    policy = build_policy("copy-first:openai:model=m,base_url=http://127.0.0.1:9/v1")
+    assert isinstance(policy, CopyFirstPolicy) and policy.name.startswith("copy-first:")
+
+
 def test_openai_prefix_builds_the_adapter_lazily():
     policy = build_policy("openai:model=m,base_url=http://127.0.0.1:9/v1")
     assert isinstance(policy, OpenAIChatPolicy)
