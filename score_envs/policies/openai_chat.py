@@ -2,9 +2,10 @@
 
 Spec: ``openai:model=NAME[,base_url=URL][,api_key_env=VAR][,timeout=S][,max_retries=N]
 [,backoff=S][,max_backoff=S][,temperature=T][,max_tokens=N][,seed=true]``; ``openai:NAME`` is
-short for ``openai:model=NAME``. The base URL is ``base_url`` or else ``$OPENAI_BASE_URL`` (required: there is no default);
-the key is read from the environment variable ``api_key_env`` (default ``OPENAI_API_KEY``) and is
-never part of the spec, so specs can be written into results files and tables.
+short for ``openai:model=NAME``. The base URL is ``base_url`` or else ``$OPENAI_BASE_URL``
+(required: there is no default); the key is read from the environment variable ``api_key_env``
+(default ``OPENAI_API_KEY``) and is never part of the spec, so specs can be written into results
+files and tables.
 
 Evaluation is greedy by default (``temperature=0``, as in the paper). Each attempt is one POST to
 ``{base_url}/chat/completions`` with the conversation so far. Failures are handled as a careful
