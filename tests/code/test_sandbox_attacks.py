@@ -2,7 +2,8 @@
 
 Every attack program below would return the hidden expected value if its trick worked, so "the
 run did not pass" is exactly "the trick did not work". After each run the fork server must have
-no process left (no survivor of the run) and the caller must be unharmed.
+no process left (no survivor of the run) but the workers forked ahead of demand, still root and
+waiting for their first job, and the caller must be unharmed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from score_envs.code import Sandbox
+from score_envs.code.sandbox.api import MAX_READY_WORKERS
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the attack suite checks namespaces isolation, which needs root"
@@ -54,13 +56,37 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _status(pid: int) -> dict[str, str]:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except (FileNotFoundError, ProcessLookupError):
+        return {}
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
+def _is_ready_worker(pid: int, server: int) -> bool:
+    """A program worker forked ahead of demand: a child of the server still running as root.
+
+    Every process of a run runs under the run's unprivileged uid, which it cannot leave, and the
+    server reports a run only once all of them are dead: a root child of the server after a run is
+    therefore a worker waiting for its first job.
+    """
+    status = _status(pid)
+    return status.get("PPid") == str(server) and status.get("Uid", "").split()[:1] == ["0"]
+
+
 def run_attack(sandbox, program, tests=TESTS, **kwargs):
     """Run ``program`` and check the aftermath: no process of the run left, parent unharmed."""
     report = sandbox.run_tests(textwrap.dedent(program), tests, **kwargs)
     bootstrap = sandbox._server._process.pid
-    server = _descendants(bootstrap)
-    assert len(server) == 1, "only the fork server itself may remain"
-    assert _descendants(next(iter(server))) == set(), "a process of the run survived"
+    everything = _descendants(bootstrap)
+    servers = {pid for pid in everything if _status(pid).get("PPid") == str(bootstrap)}
+    assert len(servers) == 1, "only the fork server itself may remain"
+    server = next(iter(servers))
+    left = _descendants(server)
+    ready = {pid for pid in left if _is_ready_worker(pid, server)}
+    assert left - ready == set(), "a process of the run survived"
+    assert len(ready) <= MAX_READY_WORKERS
     return report
 
 

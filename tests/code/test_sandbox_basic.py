@@ -71,6 +71,37 @@ def test_busy_loop_hits_the_cpu_limit():
     assert "CPU time limit of 1 s" in report.detail or report.duration_s >= report.wall_time_s
 
 
+DOUBLE_CHECK = (
+    "def check(candidate):\n    for x in range(3):\n        assert candidate(x) == 2 * x\n"
+)
+SPIN = "def spin():\n    while True:\n        pass\n"
+
+
+@pytest.mark.parametrize(
+    ("program", "tests"),
+    [
+        ("while True:\n    pass\n" + DOUBLE, DOUBLE_TESTS),  # while the program loads
+        (SPIN + "def double(x):\n    spin()\n", DOUBLE_CHECK),  # a call from the checker
+        (  # several threads: their CPU time adds up against one limit
+            "import threading\n" + SPIN + "def double(x):\n"
+            "    for _ in range(3):\n        threading.Thread(target=spin).start()\n    spin()\n",
+            DOUBLE_TESTS,
+        ),
+        (  # SIGXCPU ignored and every exception swallowed: the hard limit is SIGKILL
+            "import signal\nsignal.signal(signal.SIGXCPU, signal.SIG_IGN)\n"
+            "def double(x):\n    while True:\n        try:\n            spin()\n"
+            "        except BaseException:\n            pass\n" + SPIN,
+            DOUBLE_TESTS,
+        ),
+    ],
+    ids=["at-load", "checker-call", "threads", "signals-and-exceptions-swallowed"],
+)
+def test_cpu_bound_infinite_loop_is_a_timeout_not_an_error(program, tests):
+    entry_point = "double" if isinstance(tests, str) else None
+    report = run_tests(program, tests, entry_point=entry_point, timeout_s=SHORT)
+    assert report.status == "timeout", report.detail
+
+
 def test_sleeper_hits_the_wall_clock_cap():
     program = "import time\ndef double(x):\n    time.sleep(60)\n"
     started = time.monotonic()
@@ -343,6 +374,32 @@ def test_runs_from_several_threads_at_once_are_independent():
     for thread in threads:
         thread.join()
     assert results == {i: "passed" if i % 2 == 0 else "failed" for i in range(8)}
+
+
+def test_a_sleeper_on_a_worker_forked_ahead_hits_the_wall_clock_cap():
+    # The caller keeps the wall clock of runs on ready workers (the server does not know when
+    # such a run starts) and asks the server for the kill once the cap has passed.
+    sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
+    with Sandbox() as sandbox:
+        for _ in range(2):  # the first run starts the server, the second leaves a worker ready
+            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        if sandbox.isolation != "namespaces":
+            pytest.skip("workers are forked ahead only with namespaces")
+        assert sandbox._ready, "a worker should be waiting for the next run"
+        report = sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT)
+    assert report.status == "timeout"
+    assert "wall-clock" in report.detail
+
+
+def test_a_run_on_a_worker_forked_ahead_gets_its_own_limits():
+    with Sandbox() as sandbox:
+        for _ in range(2):  # leave a worker ready, forked before these limits were known
+            sandbox.run_tests(DOUBLE, DOUBLE_TESTS)
+        # 200 MB fits the default 512 MiB but not the 100 MiB asked for here
+        big = "def double(x):\n    block = ' ' * (200 * 10**6)\n    return 2 * x\n"
+        assert sandbox.run_tests(big, DOUBLE_TESTS).passed
+        report = sandbox.run_tests(big, DOUBLE_TESTS, memory_mb=100)
+    assert report.status == "memory", report.detail
 
 
 def test_sandbox_restarts_its_server_after_it_is_killed():

@@ -15,6 +15,7 @@ import os
 import select
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,15 @@ UID_BASE = 65534
 
 MAX_PARALLEL_RUNS = 128
 """Runs in flight at once per process (each holds a slot: its own pair of unprivileged uids)."""
+
+MAX_READY_WORKERS = 1
+"""Program workers a sandbox keeps forked ahead of demand (namespaces mode, probe runs); each holds
+a uid slot while it waits. One: with two caller threads, a second one measured no faster (each
+waiting worker makes the server's own page writes copies), and a thread that finds none simply
+has one forked for its run."""
+
+READY_SCRATCH_MB = Limits.max_file_mb
+"""Scratch size of a ready worker: the default, as every :meth:`Limits.from_budget` run uses."""
 
 
 class _UidSlots:
@@ -66,6 +76,15 @@ class _UidSlots:
 
 _SLOTS = _UidSlots(MAX_PARALLEL_RUNS)
 os.register_at_fork(after_in_child=_SLOTS.reset)
+_SANDBOXES: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for sandbox in list(_SANDBOXES):
+        sandbox._forget_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass(frozen=True)
@@ -129,6 +148,22 @@ class Sandbox:
 
     def __init__(self, *, isolation: str = "auto") -> None:
         self._server = ForkServer(isolation)
+        self._ready: list[_ReadyWorker] = []
+        self._ready_forking = 0  # being added by some thread (counted against the maximum)
+        self._ready_lock = threading.Lock()
+        _SANDBOXES.add(self)
+
+    def _forget_after_fork(self) -> None:
+        """In a forked copy of the caller: drop (without using) the parent's ready workers.
+
+        Our copies of their pipes are closed, so that the parent alone decides when they end;
+        their uid slots belong to the parent's pool, not to ours.
+        """
+        self._ready_lock = threading.Lock()  # it may have been held by another thread
+        self._ready_forking = 0
+        for worker in self._ready:
+            worker.discard()  # closes our copies; gives no slot back (not our worker)
+        self._ready = []
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -204,6 +239,10 @@ class Sandbox:
 
     def close(self) -> None:
         """Stop the fork server (runs in progress are killed)."""
+        with self._ready_lock:
+            ready, self._ready = self._ready, []
+        for worker in ready:
+            worker.discard()
         self._server.close()
 
     def __enter__(self) -> Sandbox:
@@ -253,6 +292,12 @@ class Sandbox:
                     "entry_point": entry_point,
                 },
             }
+        if (
+            isinstance(plan, testplan.ProbePlan)
+            and self._server.mode == "namespaces"
+            and limits.max_file_mb == READY_SCRATCH_MB
+        ):
+            return self._run_on_ready_worker(jobs["program_job"], limits)
         slot = _SLOTS.take()
         try:
             request = {
@@ -264,6 +309,80 @@ class Sandbox:
             return self._drive(request, jobs, limits)
         finally:
             _SLOTS.give(slot)
+
+    # --- ready workers ------------------------------------------------------------------------
+
+    def _run_on_ready_worker(self, job: dict, limits: Limits) -> tuple[verdict.RunOutput, int]:
+        """Run a probe job on a worker forked ahead of time, then have the next one forked.
+
+        The job (with the run's limits) goes straight into the worker's pipe: the fork server
+        does not take part in starting the run, and the fork of the next worker happens after
+        this run is over, while the caller prepares its next call.
+        """
+        worker = self._take_ready()
+        try:
+            job = dict(job, limits=limits.to_dict())
+            unsent = {"program_job": _prefill(worker.fds["program_job"], protocol.dumps(job))}
+            output = _collect(worker.fds, unsent, limits, wall_clock_by_caller=True)
+        finally:
+            worker.discard()
+        if not output.supervisor_lost:
+            self._add_ready()
+        return output, worker.generation
+
+    def _take_ready(self) -> _ReadyWorker:
+        with self._ready_lock:
+            while self._ready:
+                worker = self._ready.pop(0)  # the oldest: the most likely to be ready already
+                if worker.usable(self._server.generation):
+                    return worker
+                worker.discard()
+        return self._new_ready()
+
+    def _add_ready(self) -> None:
+        """Have one more worker forked ahead of demand (after a run, to replace the one it used).
+
+        At most :data:`MAX_READY_WORKERS`, forked after the run, when in sequential use the
+        server has no other child: a worker alive while the server works makes each page the
+        server writes a copy instead of a reuse (measured: keeping two ready costs ~0.5 ms of CPU
+        per run and did not shorten back-to-back runs on a loaded machine).
+        """
+        with self._ready_lock:
+            if len(self._ready) + self._ready_forking >= MAX_READY_WORKERS:
+                return
+            self._ready_forking += 1
+        try:
+            worker = self._new_ready()
+        except SandboxError:
+            return  # the next run starts a worker the usual way and reports the failure
+        finally:
+            with self._ready_lock:
+                self._ready_forking -= 1
+        with self._ready_lock:
+            self._ready.append(worker)
+
+    def _new_ready(self) -> _ReadyWorker:
+        names = ["status", "kill", "program_job", "output", "result"]
+        slot = _SLOTS.take()
+        pipes = {name: os.pipe() for name in names}
+        theirs = [pipes[name][1 if name in _RUN_WRITES else 0] for name in names]
+        worker = _ReadyWorker(
+            {name: pipes[name][0 if name in _RUN_WRITES else 1] for name in names}, slot
+        )
+        request = {
+            "mode": "ready",
+            "program_uid": UID_BASE - 2 * slot,
+            "scratch_mb": READY_SCRATCH_MB,
+        }
+        try:
+            worker.generation = self._server.fork_run(request, theirs)
+        except BaseException:
+            worker.discard()
+            raise
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        return worker
 
     def _drive(
         self, request: dict, jobs: dict[str, dict], limits: Limits
@@ -282,19 +401,84 @@ class Sandbox:
             for name in names
         }
         try:
+            # Write what fits of each job into its pipe BEFORE asking for the run, so that the
+            # worker finds its job at once and never waits for this thread to be scheduled again
+            # (the fork server may run first and take the CPU). The rest is fed by _collect.
+            unsent = {name: _prefill(ours[name], protocol.dumps(job)) for name, job in jobs.items()}
             generation = self._server.fork_run(request, [theirs[name] for name in names])
         finally:
             for fd in theirs.values():
                 os.close(fd)
         try:
-            return _collect(ours, jobs, limits), generation
+            return _collect(ours, unsent, limits), generation
         finally:
             for fd in ours.values():
                 os.close(fd)
 
 
-def _collect(ours: dict[str, int], jobs: dict[str, dict], limits: Limits) -> verdict.RunOutput:
-    """Feed the jobs and read the pipes until the server has reported on the run (or is lost).
+_RUN_WRITES = ("status", "output", "result")
+"""The pipes a run writes (it gets their write ends; the caller keeps the read ends)."""
+
+
+class _ReadyWorker:
+    """The caller's ends of a program worker forked ahead of its run (see ``_run_on_ready_worker``).
+
+    Holds a uid slot until discarded. Belongs to one process and one fork-server generation: a
+    worker of a dead server, or inherited through ``fork()`` by a child process, is never used.
+    """
+
+    def __init__(self, fds: dict[str, int], slot: int) -> None:
+        self.fds = fds
+        self.slot = slot
+        self.generation = 0
+        self.owner = os.getpid()
+
+    def usable(self, generation: int) -> bool:
+        return self.owner == os.getpid() and self.generation == generation
+
+    def discard(self) -> None:
+        """Close the caller's ends (an unused worker then reads EOF and exits) and free the slot."""
+        for fd in self.fds.values():
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fds = {}
+        if self.owner == os.getpid() and self.slot >= 0:
+            _SLOTS.give(self.slot)  # (a forked child has its own, fresh slot pool)
+        self.slot = -1
+
+
+def _prefill(fd: int, data: bytes) -> memoryview:
+    """Write as much of ``data`` as the empty pipe ``fd`` takes without blocking; the rest.
+
+    A reader that is gone (a ready worker whose server died) takes nothing more: the run then
+    ends without a report and is retried on a fresh server.
+    """
+    os.set_blocking(fd, False)
+    view = memoryview(data)
+    try:
+        written = os.write(fd, view)
+    except BlockingIOError:
+        written = 0
+    except OSError:
+        written = len(view)
+    return view[written:]
+
+
+def _collect(
+    ours: dict[str, int],
+    unsent: dict[str, memoryview],
+    limits: Limits,
+    *,
+    wall_clock_by_caller: bool = False,
+) -> verdict.RunOutput:
+    """Feed the rest of the jobs and read the pipes until the server has reported on the run (or
+    is lost).
+
+    With ``wall_clock_by_caller`` (ready workers, whose server does not know when the run
+    started) the wall-clock cap counts from now and, once it has passed, the server is asked to
+    kill the run as timed out (``b"t"`` on the kill pipe).
 
     The server writes its report once every process of the run is dead, then closes the status
     pipe: everything the run wrote is in the other pipes by then.
@@ -305,11 +489,10 @@ def _collect(ours: dict[str, int], jobs: dict[str, dict], limits: Limits) -> ver
     max_result = limits_module.MAX_RESULT_BYTES + 4
     poller = select.poll()
     pending_writes: dict[int, memoryview] = {}
-    for name, job in jobs.items():
-        fd = ours[name]
-        os.set_blocking(fd, False)
-        pending_writes[fd] = memoryview(protocol.dumps(job))
-        poller.register(fd, select.POLLOUT)
+    for name, rest in unsent.items():
+        if rest:
+            pending_writes[ours[name]] = rest
+            poller.register(ours[name], select.POLLOUT)
     status_fd, output_fd, result_fd = ours["status"], ours["output"], ours["result"]
     for fd in (status_fd, output_fd, result_fd):
         os.set_blocking(fd, False)
@@ -317,26 +500,31 @@ def _collect(ours: dict[str, int], jobs: dict[str, dict], limits: Limits) -> ver
     kill_fd = ours["kill"]
     killed = False
 
-    def kill() -> None:
+    def kill(reason: bytes = b"k") -> None:
         nonlocal killed
         if not killed:
             killed = True
             try:
-                os.write(kill_fd, b"k")
+                os.write(kill_fd, reason)
             except OSError:
                 pass
 
+    wall_clock_at = time.monotonic() + limits.wall_time_s if wall_clock_by_caller else _INFINITY
     deadline = time.monotonic() + limits.wall_time_s + SUPERVISOR_GRACE_S
     status_open = True
     while status_open:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        now = time.monotonic()
+        if not killed and now >= wall_clock_at:
+            kill(b"t")
+            deadline = now + SUPERVISOR_GRACE_S
+        if now >= deadline:
             if killed:
                 break  # no report even after a kill request: the server is lost
             kill()
-            deadline = time.monotonic() + SUPERVISOR_GRACE_S
+            deadline = now + SUPERVISOR_GRACE_S
             continue
-        for fd, _ in poller.poll(remaining * 1000):
+        wake_at = deadline if killed else min(deadline, wall_clock_at)
+        for fd, _ in poller.poll(max(0.0, wake_at - now) * 1000 + 1):
             if fd in pending_writes:
                 try:
                     written = os.write(fd, pending_writes[fd][: 1 << 16])
@@ -391,6 +579,8 @@ def _read(fd: int) -> bytes | None:
     except BlockingIOError:
         return None
 
+
+_INFINITY = float("inf")
 
 _default: Sandbox | None = None
 _default_lock = threading.Lock()

@@ -119,7 +119,7 @@ class ForkServer:
             process = subprocess.Popen(
                 command,
                 pass_fds=[theirs.fileno()],
-                env={"PYTHONHASHSEED": "0"},
+                env={"PYTHONHASHSEED": "0", "LD_BIND_NOW": "1"},
                 cwd="/",
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

@@ -60,6 +60,29 @@ def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdi
         harness.serve_calls(job, 4, 5)
 
 
+def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
+    """Body of a *ready* program worker (namespaces mode): forked ahead of its run, it waits for
+    its job, which comes straight from the caller and carries the run's limits.
+
+    Everything but the limits is done before the wait: new mount namespace, scratch ``tmpfs``
+    owned by the run's uid, ``chroot``, and every inherited fd closed but the run's own pipes
+    (other runs' pipes must not stay open here). Nothing of the job is executed before the limits
+    are set and root is dropped, exactly as in :func:`run_program`.
+    """
+    uid = request["program_uid"]
+    isolation.unshare(isolation.RUN_PRIVATE_NAMESPACES)
+    isolation.enter_run_root(root, uid, int(request["scratch_mb"]))
+    _own_fds({fds["program_job"]: 3, fds["result"]: 4}, fds["output"])
+    job = _read_job(3)  # blocks until the caller has a run for this worker
+    limits = job.get("limits")
+    if not isinstance(limits, dict) or int(limits["max_file_mb"]) != int(request["scratch_mb"]):
+        raise protocol.ProtocolError("a ready worker's job must carry limits matching its scratch")
+    _restrict(limits, uid, isolation.SANDBOX_DIR, "namespaces")
+    if "random" in sys.modules:
+        sys.modules["random"].seed(0)  # a program's unseeded random is the same on every run
+    harness.run_probes(job, 4)
+
+
 def run_checker(request: dict, fds: dict[str, int], mode: str, root: str) -> None:
     """Body of the checker process (trusted test code; never the program's)."""
     import ast  # noqa: F401 - needed by the checker; imported while the files are still readable
@@ -75,11 +98,21 @@ def run_checker(request: dict, fds: dict[str, int], mode: str, root: str) -> Non
 def _lock_down(
     limits: dict, keep: dict[int, int], output_fd: int, uid: int, directory: str, mode: str
 ) -> None:
+    _own_fds(keep, output_fd)
+    _restrict(limits, uid, directory, mode)
+
+
+def _own_fds(keep: dict[int, int], output_fd: int) -> None:
+    """stdin from ``/dev/null``, stdout/stderr to the output pipe, ``keep`` in place, no other."""
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     isolation.keep_only_fds(keep)
+
+
+def _restrict(limits: dict, uid: int, directory: str, mode: str) -> None:
+    """Limits, the run's uid for good, no new privileges, an empty environment."""
     os.chdir(directory)
     if mode != "namespaces":
         os.setsid()  # its own session and process group, which the server kills at the end
