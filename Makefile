@@ -1,5 +1,5 @@
 # Thin aliases for the scripts in scripts/ (which are what README and CI call).
-.PHONY: demo test lint bench-verifier
+.PHONY: demo test lint bench bench-quick
 
 demo:
 	bash scripts/demo.sh
@@ -9,3 +9,9 @@ test:
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:
+	bash scripts/bench.sh
+
+bench-quick:
+	bash scripts/bench.sh --quick

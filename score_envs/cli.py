@@ -16,6 +16,7 @@ interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from typing import NoReturn
 import gymnasium as gym
 
 import score_envs
+from score_envs.code.families import family_names as code_family_names
 from score_envs.eval.backends import BACKENDS, check_backend_options, play_indices
 from score_envs.eval.config import RunConfig, parse_env_options
 from score_envs.eval.leaderboard import (
@@ -36,7 +38,7 @@ from score_envs.eval.leaderboard import (
     to_csv,
 )
 from score_envs.eval.leaderboard import to_markdown as leaderboard_markdown
-from score_envs.eval.results import open_results, read_results
+from score_envs.eval.results import ResultsWriter, open_results, read_results
 from score_envs.eval.runner import EpisodeRecord, run_episodes
 from score_envs.math.procedural import family_names
 from score_envs.metrics import compute_metrics, format_table
@@ -44,6 +46,9 @@ from score_envs.policies import BUILTIN_POLICIES, make_policy
 from score_envs.policies.errors import ModelEndpointError
 from score_envs.policies.registry import SPEC_FORMS
 from score_envs.registration import ENV_IDS
+
+TEXT_ENV_IDS = ("ScoreMath-v0", "ScoreCode-v0")
+"""Registered envs with text actions, which ``eval`` and ``demo`` play with policies."""
 
 LEADERBOARD_FORMATS = ("md", "csv", "html")
 """Values of ``score-envs leaderboard --format``."""
@@ -121,11 +126,15 @@ def _difficulty(text: str | None) -> tuple[int, int] | int | None:
 
 def command_list(args: argparse.Namespace) -> int:
     """Print environments, math task families and built-in policies."""
-    print("Environments:")
+    print("Environments (text envs play policies in eval; the others are for agents/):")
     for env_id in ENV_IDS:
-        print(f"  {env_id}")
+        kind = "text" if env_id in TEXT_ENV_IDS else "agents"
+        print(f"  {env_id:<24}{kind}")
     print("ScoreMath-v0 task families:")
     for name in family_names():
+        print(f"  {name}")
+    print("ScoreCode-v0 task families (source='procedural'; or source='humaneval'):")
+    for name in code_family_names():
         print(f"  {name}")
     print("Built-in policies:")
     for name in BUILTIN_POLICIES:
@@ -143,6 +152,9 @@ def command_demo(args: argparse.Namespace) -> int:
         math_kwargs["families"] = args.families.split(",")
     if args.difficulty is not None:
         math_kwargs["difficulty"] = args.difficulty
+    for option, value in (("--out", args.out), ("--html", args.html), ("--plot", args.plot)):
+        if value:
+            _check_writable(option, Path(value))  # fail before the run, not after it
     plan = [("ScoreMath-v0", math_kwargs, args.episodes)]
     if args.code_episodes:
         plan.append(("ScoreCode-v0", {}, args.code_episodes))
@@ -199,7 +211,6 @@ def command_demo(args: argparse.Namespace) -> int:
     if args.plot:
         from score_envs.eval.plot import save_plot
 
-        Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
         save_plot(summaries, args.plot)
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0
@@ -217,42 +228,65 @@ def command_eval(args: argparse.Namespace) -> int:
     if callable(getattr(policy, "close", None)):
         policy.close()
     out = Path(args.out)
+    return _play_into(out, config, args, created=not out.exists())
+
+
+def _play_into(out: Path, config: RunConfig, args: argparse.Namespace, *, created: bool) -> int:
     with open_results(out, config) as writer:
         finished = writer.existing.ordered_records()
-        todo = [index for index in range(args.episodes) if index not in writer.finished_indices]
-        if finished:
-            print(
-                f"resuming {out}: {len(finished)} episodes already finished, {len(todo)} to go",
-                file=sys.stderr,
-            )
-        progress = _Progress(args.episodes, out.stem, finished)
-        started = time.perf_counter()
-
-        def save(records: list[EpisodeRecord]) -> None:
-            writer.append(records)
-            progress.update(records)
-
         try:
-            play_indices(
-                config,
-                todo,
-                on_records=save,
-                backend=args.backend,
-                concurrency=args.concurrency,
-                address=args.address,
-                chunk_size=args.chunk_size,
-            )
-        except (ModelEndpointError, KeyboardInterrupt) as exc:
-            progress.close()
-            writer.close()
-            kept = len(finished) + writer.written
+            return _play_with(writer, out, config, args, finished)
+        except BaseException:
+            if created and not finished and writer.written == 0:
+                out.unlink(missing_ok=True)  # still locked by us: a failed start leaves no file
+            raise
+
+
+def _play_with(
+    writer: ResultsWriter,
+    out: Path,
+    config: RunConfig,
+    args: argparse.Namespace,
+    finished: list[EpisodeRecord],
+) -> int:
+    todo = [index for index in range(args.episodes) if index not in writer.finished_indices]
+    if finished:
+        print(
+            f"resuming {out}: {len(finished)} episodes already finished, {len(todo)} to go",
+            file=sys.stderr,
+        )
+    progress = _Progress(args.episodes, out.stem, finished)
+    started = time.perf_counter()
+
+    def save(records: list[EpisodeRecord]) -> None:
+        writer.append(records)
+        progress.update(records)
+
+    try:
+        play_indices(
+            config,
+            todo,
+            on_records=save,
+            backend=args.backend,
+            concurrency=args.concurrency,
+            address=args.address,
+            chunk_size=args.chunk_size,
+        )
+    except (ModelEndpointError, KeyboardInterrupt) as exc:
+        progress.close()
+        writer.sync()
+        kept = len(finished) + writer.written
+        if kept:
             resume = f"{kept} episodes saved in {out}; re-run the same command to resume"
-            if isinstance(exc, KeyboardInterrupt):
-                raise _RunStopped(f"interrupted: {resume}", 130) from None
-            raise _RunStopped(f"model endpoint failed: {exc}; {resume}", 1) from None
-        finally:
-            progress.close()
-        elapsed = time.perf_counter() - started
+        else:
+            resume = "no episode finished"
+        if isinstance(exc, KeyboardInterrupt):
+            raise _RunStopped(f"interrupted: {resume}", 130) from None
+        raise _RunStopped(f"model endpoint failed: {exc}; {resume}", 1) from None
+    finally:
+        progress.close()
+    elapsed = time.perf_counter() - started
+    writer.sync()
     if todo:
         print(
             f"{writer.written} episodes in {elapsed:.1f} s "
@@ -293,7 +327,7 @@ def command_plot(args: argparse.Namespace) -> int:
     from score_envs.eval.plot import save_plot
 
     runs = sort_runs(load_runs(args.results), args.sort)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    _check_writable("--out", Path(args.out))
     save_plot(runs, args.out)
     print(f"plot of {len(runs)} runs written to {args.out}", file=sys.stderr)
     return 0
@@ -305,6 +339,18 @@ class _RunStopped(Exception):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _check_writable(option: str, path: Path) -> None:
+    """Make ``path``'s folder and check a file can be written there; ``ValueError`` if not."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(
+            f"{option} {str(path)!r}: cannot create its folder: {exc.strerror}"
+        ) from None
+    if path.is_dir() or not os.access(path.parent, os.W_OK):
+        raise ValueError(f"{option} {str(path)!r} is not a writable file path")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -437,6 +483,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ValueError as exc:
         print(f"score-envs: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file that cannot be read or written: the user's to fix
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"score-envs: error:{where} {exc.strerror or _one_line(exc)}", file=sys.stderr)
         return 2
     except _RunStopped as exc:
         print(f"score-envs: error: {_one_line(exc)}", file=sys.stderr)

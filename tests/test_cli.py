@@ -12,6 +12,7 @@ import time
 import pytest
 
 from score_envs.cli import DEMO_POLICIES, main
+from score_envs.code.families import family_names as code_family_names
 from score_envs.eval.results import read_results
 from score_envs.math.procedural import family_names
 from score_envs.testing.chat_server import ChatServer, Fault, digit_reply
@@ -23,6 +24,14 @@ def test_list_shows_envs_families_and_policies(capsys):
     assert "ScoreMath-v0" in out
     assert all(name in out for name in family_names())
     assert "oracle" in out and "noisy" in out
+
+
+def test_list_shows_code_families_and_which_envs_take_text(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(f"  {name}" in lines for name in code_family_names())
+    kinds = {line.split()[0]: line.split()[-1] for line in lines if line.startswith("  Score")}
+    assert kinds["ScoreCode-v0"] == "text" and kinds["ScoreGridWorld-v0"] == "agents"
 
 
 def test_demo_prints_the_paper_table_with_one_row_per_policy(capsys, tmp_path):
@@ -182,6 +191,9 @@ def test_eval_refuses_to_resume_another_configuration(tmp_path, capsys):
         (["--env-opt", "difficulty=9"], "difficulty"),
         (["--env-kwargs", "{oops"], "--env-kwargs"),
         (["--backend", "process", "--address", "auto"], "--address"),
+        (["--env", "ScoreGridWorld-v0"], "ScoreGridWorld-v0"),
+        (["--env", "ScoreMathChoice-v0"], "not a text self-correction env"),
+        (["--env", "CartPole-v1"], "CartPole-v1"),
     ],
 )
 def test_eval_bad_env_input_is_one_line_and_creates_no_file(tmp_path, capsys, argv_tail, message):
@@ -195,6 +207,14 @@ def test_eval_unknown_policy_is_one_line_and_creates_no_file(tmp_path, capsys):
     out = tmp_path / "run.jsonl"
     assert main(eval_args(out, "gpt-7", 3)) == 2
     assert "unknown policy 'gpt-7'" in one_error_line(capsys)
+    assert not out.exists()
+
+
+def test_eval_of_an_env_without_text_actions_says_so(tmp_path, capsys):
+    out = tmp_path / "run.jsonl"
+    argv = ["eval", "--env", "ScoreGridWorld-v0", "--policy", "oracle", "--out", str(out)]
+    assert main(argv) == 2
+    assert "not a text self-correction env" in one_error_line(capsys)
     assert not out.exists()
 
 
@@ -221,9 +241,43 @@ def test_eval_endpoint_down_exits_1_with_the_url(tmp_path, capsys):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     spec = f"openai:model=m,base_url=http://127.0.0.1:{port}/v1,max_retries=1,backoff=0.01"
-    assert main(eval_args(tmp_path / "run.jsonl", spec, 3)) == 1
+    out = tmp_path / "run.jsonl"
+    assert main(eval_args(out, spec, 3)) == 1
     line = one_error_line(capsys)
     assert f"127.0.0.1:{port}" in line and "connection refused" in line
+    assert "no episode finished" in line and not out.exists()  # no header-only file left
+
+
+def test_eval_ray_address_where_nothing_listens_is_one_line_at_once(tmp_path, capsys):
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "run.jsonl"
+    argv = eval_args(out, "oracle", 3, "--backend", "ray", "--address", f"127.0.0.1:{port}")
+    assert main(argv) == 2
+    assert f"no Ray cluster answers at 127.0.0.1:{port}" in one_error_line(capsys)
+    assert not out.exists()
+
+
+def test_eval_env_options_have_one_spelling_so_runs_resume_across_spellings(tmp_path, capsys):
+    out = tmp_path / "run.jsonl"
+    first = ["eval", "--policy", "oracle", "--episodes", "2", "--out", str(out)]
+    assert main([*first, "--env-opt", "families=arithmetic", "--env-opt", "difficulty=2-3"]) == 0
+    again = [*first[:4], "4", *first[5:], "--env-kwargs", '{"families": ["arithmetic"]}']
+    assert main([*again, "--env-opt", "difficulty=[2, 3]"]) == 0
+    assert sorted(read_results(out).records) == [0, 1, 2, 3]
+
+
+def test_plot_and_demo_to_an_unwritable_path_are_one_line_before_any_work(tmp_path, capsys):
+    main(eval_args(tmp_path / "a.jsonl", "oracle", 3))
+    capsys.readouterr()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["plot", str(tmp_path / "a.jsonl"), "--out", str(blocker / "fig.png")]) == 2
+    assert "--out" in one_error_line(capsys)
+    assert main(["demo", "--episodes", "5", "--out", str(blocker / "table.md")]) == 2
+    assert "--out" in one_error_line(capsys)
 
 
 def test_eval_threads_against_a_real_server_match_the_sequential_run(tmp_path):

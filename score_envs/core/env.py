@@ -17,7 +17,7 @@ from gymnasium.error import ResetNeeded
 
 from score_envs.core.feedback import FeedbackFn, resolve_feedback
 from score_envs.core.grading import Grade, Grader
-from score_envs.core.prompts import PromptTemplates, render_conversation
+from score_envs.core.prompts import PromptTemplates, render_conversation, render_message
 from score_envs.core.spaces import AnyText
 from score_envs.core.task import TASK_SEED_BITS, Task, TaskSource
 
@@ -112,6 +112,7 @@ class SelfCorrectionEnv(gym.Env[str, str]):
         )
         self.task: Task | None = None
         self._messages: list[dict[str, str]] = []
+        self._observation = ""  # render_conversation(self._messages), kept up to date
         self._grades: list[Grade] = []
         self._done = False
 
@@ -128,12 +129,12 @@ class SelfCorrectionEnv(gym.Env[str, str]):
                 f"task {self.task.task_id!r} prompt has {len(self.task.prompt)} "
                 f"characters, more than {MAX_PROMPT_CHARS}"
             )
-        self._messages = [
-            {"role": "user", "content": self.templates.first_message(self.task.prompt)}
-        ]
+        self._messages = []
+        self._observation = ""
+        self._append("user", self.templates.first_message(self.task.prompt))
         self._grades = []
         self._done = False
-        return render_conversation(self._messages), self._base_info()
+        return self._observation, self._base_info()
 
     def step(self, action: str) -> tuple[str, float, bool, bool, dict[str, Any]]:
         """Grade one attempt; if turns remain, append it and the correction request."""
@@ -148,19 +149,14 @@ class SelfCorrectionEnv(gym.Env[str, str]):
         task = self.task
         grade = self._grade(task, action)
         self._grades.append(grade)
-        self._messages.append({"role": "assistant", "content": action[: self.max_attempt_chars]})
+        self._append("assistant", action[: self.max_attempt_chars])
         terminated = len(self._grades) >= self.max_turns
         feedback = None
         if terminated:
             self._done = True
         else:
             feedback = self.feedback_fn(task, grade)
-            self._messages.append(
-                {
-                    "role": "user",
-                    "content": self.templates.correction_message(task.prompt, feedback),
-                }
-            )
+            self._append("user", self.templates.correction_message(task.prompt, feedback))
         info = self._base_info()
         info.update(
             correct=grade.correct,
@@ -171,7 +167,7 @@ class SelfCorrectionEnv(gym.Env[str, str]):
         if terminated:
             info["correct_per_turn"] = [g.correct for g in self._grades]
             info["reasons_per_turn"] = [g.reason for g in self._grades]
-        return render_conversation(self._messages), grade.reward, terminated, False, info
+        return self._observation, grade.reward, terminated, False, info
 
     def render(self) -> str | None:
         """The conversation so far as text (``render_mode="ansi"``)."""
@@ -216,6 +212,13 @@ class SelfCorrectionEnv(gym.Env[str, str]):
             return self.task_source.task_from_id(options["task_id"])
         task_seed = int(self.np_random.integers(0, 2**TASK_SEED_BITS))
         return self.task_source.task_from_seed(task_seed)
+
+    def _append(self, role: str, content: str) -> None:
+        # The observation grows by one rendered message instead of re-rendering the whole
+        # conversation at every step (the same text, without the quadratic cost).
+        rendered = render_message(role, content)
+        self._observation = f"{self._observation}\n\n{rendered}" if self._messages else rendered
+        self._messages.append({"role": role, "content": content})
 
     def _base_info(self) -> dict[str, Any]:
         task = self.task

@@ -98,4 +98,14 @@ def render_conversation(messages: Sequence[Mapping[str, str]]) -> str:
         ASSISTANT:
         4
     """
-    return "\n\n".join(f"{m['role'].upper()}:\n{m['content']}" for m in messages)
+    return "\n\n".join(render_message(m["role"], m["content"]) for m in messages)
+
+
+def render_message(role: str, content: str) -> str:
+    """One message as :func:`render_conversation` writes it: the role in capitals, then the text.
+
+    Example:
+        >>> render_message("user", "2+2?")
+        'USER:\\n2+2?'
+    """
+    return f"{role.upper()}:\n{content}"

@@ -21,8 +21,12 @@ allowed to finish and are delivered, and then the first error is raised.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import ctypes
 import math
 import multiprocessing
+import os
+import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -79,7 +83,12 @@ def play_indices(
         workers = concurrency or 1
         chunks = split_into_chunks(indices, chunk_size or default_chunk_size(len(indices), workers))
         context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-        with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             _drain(
                 pool,
                 lambda chunk: pool.submit(play_chunk, config.as_dict(), chunk),
@@ -93,6 +102,25 @@ def play_indices(
             on_records([play_episode(env, policy, index=index, seed=config.seed)])
     else:
         _play_on_threads(config, indices, concurrency or 1, on_records)
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Worker initialiser: end this process when the run that started it dies (even by SIGKILL).
+
+    Linux's ``PR_SET_PDEATHSIG`` sends SIGTERM when the parent goes; elsewhere the worker keeps
+    Python's default behaviour. Checking the parent afterwards closes the race where it died
+    before the request was made.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def check_backend_options(
@@ -122,6 +150,34 @@ def check_backend_options(
             import ray  # noqa: F401 - only checks that the extra is installed
         except ImportError:
             raise ValueError("--backend ray needs Ray: pip install 'score-envs[ray]'") from None
+        if address is not None:
+            check_ray_address(address)
+
+
+RAY_CONNECT_TIMEOUT_S = 5.0
+"""How long :func:`check_ray_address` waits for a ``HOST:PORT`` cluster to accept a connection."""
+
+
+def check_ray_address(address: str) -> None:
+    """Fail fast on a ``HOST:PORT`` Ray address where nothing listens.
+
+    ``ray.init`` retries an unreachable GCS for minutes while printing log lines; a user who
+    mistyped the address wants one line now. ``auto`` and ``ray://`` addresses are left to Ray.
+
+    Example:
+        >>> check_ray_address("ray://127.0.0.1:10001")  # Ray client addresses are Ray's to check
+    """
+    if address == "auto" or address.startswith("ray://"):
+        return
+    host, separator, port = address.rpartition(":")
+    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--address must be auto, ray://HOST:PORT or HOST:PORT, got {address!r}")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), RAY_CONNECT_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ValueError(f"no Ray cluster answers at {address}: {reason}") from None
 
 
 def play_chunk(config_data: dict[str, Any], indices: Sequence[int]) -> list[EpisodeRecord]:

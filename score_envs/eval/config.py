@@ -9,6 +9,7 @@ cannot be rebuilt from text ever crosses a process boundary.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,7 +86,7 @@ class RunConfig:
         import score_envs  # noqa: F401 - registers the project's envs in worker processes too
 
         try:
-            return gym.make(self.env_id, **self.env_kwargs)
+            env = gym.make(self.env_id, **self.env_kwargs)
         except gym.error.Error as exc:
             raise ValueError(f"unknown environment {self.env_id!r}: {exc}") from None
         except TypeError as exc:
@@ -94,6 +95,20 @@ class RunConfig:
             ) from None
         except ModuleNotFoundError as exc:
             raise ValueError(f"environment {self.env_id!r}: {exc}") from None
+        from score_envs.core.env import SelfCorrectionEnv
+        from score_envs.core.spaces import AnyText
+
+        # Policies write text: the env must take text actions (a multiple-choice view does not).
+        if not isinstance(env.unwrapped, SelfCorrectionEnv) or not isinstance(
+            env.action_space, AnyText
+        ):
+            env.close()
+            raise ValueError(
+                f"environment {self.env_id!r} is not a text self-correction env: runs play "
+                "text envs such as ScoreMath-v0 and ScoreCode-v0 (the grid worlds and the "
+                "multiple-choice views are for the agents in agents/)"
+            )
+        return env
 
     def make_policy(self) -> Policy:
         """A fresh policy built from the spec (each worker or thread gets its own)."""
@@ -113,6 +128,8 @@ def parse_env_options(kwargs_json: str | None, options: Iterable[str] = ()) -> d
     Example:
         >>> parse_env_options('{"difficulty": 2}', ["families=arithmetic,fractions", "max_turns=3"])
         {'difficulty': 2, 'families': ['arithmetic', 'fractions'], 'max_turns': 3}
+        >>> parse_env_options(None, ["families=arithmetic", "difficulty=2-4"])
+        {'families': ['arithmetic'], 'difficulty': [2, 4]}
     """
     result: dict[str, Any] = {}
     if kwargs_json is not None:
@@ -136,7 +153,25 @@ def parse_env_options(kwargs_json: str | None, options: Iterable[str] = ()) -> d
         if not has_value or not key.isidentifier():
             raise ValueError(f"--env-opt must look like KEY=VALUE, got {option!r}")
         result[key] = _option_value(value.strip())
-    return result
+    return _normalised(result)
+
+
+def _normalised(options: dict[str, Any]) -> dict[str, Any]:
+    """One spelling per meaning, so equal runs compare equal in results files.
+
+    ``families=arithmetic`` and ``families=arithmetic,fractions`` both become lists, and
+    ``difficulty=2-4`` (the demo's spelling) becomes ``[2, 4]``.
+    """
+    families = options.get("families")
+    if isinstance(families, str):
+        options["families"] = [families]
+    difficulty = options.get("difficulty")
+    if isinstance(difficulty, str):
+        match = re.fullmatch(r"\s*([0-9]+)\s*-\s*([0-9]+)\s*", difficulty)
+        if match is None:
+            raise ValueError(f"difficulty must look like 3, 2-4 or [2, 4], got {difficulty!r}")
+        options["difficulty"] = [int(match.group(1)), int(match.group(2))]
+    return options
 
 
 def _option_value(text: str) -> Any:

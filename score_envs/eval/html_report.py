@@ -16,7 +16,7 @@ import html
 from collections.abc import Sequence
 
 import score_envs
-from score_envs.eval.leaderboard import METRIC_COLUMNS, RunSummary, env_description
+from score_envs.eval.leaderboard import METRIC_COLUMNS, RunSummary, describe_envs
 
 CHART_WIDTH = 760
 """Width of the flip chart in CSS pixels."""
@@ -92,7 +92,7 @@ def to_html(runs: Sequence[RunSummary], *, title: str = "score-envs leaderboard"
         f"<title>{escape(title)}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{escape(title)}</h1>",
-        f'<p class="env">{escape(env_description(runs[0].config))} &middot; percentages of all '
+        f'<p class="env">{escape(describe_envs(runs))} &middot; percentages of all '
         f"problems with {level}% bootstrap intervals &middot; score-envs "
         f"{escape(score_envs.__version__)}</p>",
         _table(runs),

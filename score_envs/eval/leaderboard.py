@@ -286,6 +286,18 @@ def env_description(config: RunConfig) -> str:
     return _env_text(config)
 
 
+def describe_envs(runs: Sequence[RunSummary]) -> str:
+    """What the runs were played on: one env description, or the list when they differ.
+
+    ``score-envs leaderboard`` refuses to mix environments, but the demo's page shows the same
+    policies on ScoreMath-v0 and ScoreCode-v0 side by side, with the env in each row's name.
+    """
+    descriptions = list(dict.fromkeys(_env_text(run.config) for run in runs))
+    if len(descriptions) == 1:
+        return descriptions[0]
+    return "several environments: " + "; ".join(descriptions)
+
+
 def _env_text(config: RunConfig) -> str:
     if not config.env_kwargs:
         return config.env_id

@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from score_envs.eval.leaderboard import RunSummary, env_description
+from score_envs.eval.leaderboard import RunSummary, describe_envs
 
 INSTALL_HINT = "pip install 'score-envs[plot]'"
 
@@ -35,7 +35,7 @@ def make_figure(runs: Sequence[RunSummary]) -> Any:
     figure = Figure(figsize=(11, 4.2 + 0.15 * len(runs)), layout="constrained")
     accuracy, flips = figure.subplots(1, 2, width_ratios=(1, 1.3))
     level = round(100 * runs[0].metrics.confidence)
-    figure.suptitle(f"{env_description(runs[0].config)} ({level}% bootstrap intervals)")
+    figure.suptitle(f"{describe_envs(runs)} ({level}% bootstrap intervals)")
 
     percent = [
         (

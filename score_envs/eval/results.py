@@ -274,6 +274,11 @@ def _create_with_header(path: Path, config: RunConfig) -> None:
             f"cannot create results file {str(path)!r}: {exc.strerror}"
         ) from None
     try:
+        # mkstemp makes the file private (0600); a results file is meant to be shared like any
+        # file the user writes, so give it the permissions the umask allows.
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.fchmod(handle, 0o666 & ~mask)
         with os.fdopen(handle, "wb") as stream:
             stream.write(line)
             stream.flush()

@@ -1,8 +1,9 @@
 """Play a run's episodes through Gymnasium vector envs, with the single-env runner's results.
 
 ``gymnasium.make_vec("ScoreMath-v0", num_envs=8, vectorization_mode="sync")`` works as for any
-registered env; ``"async"`` (one process per env) needs ``vector_kwargs={"shared_memory":
-False}`` because text observations cannot live in shared numpy memory. ``make_vec`` has no seed
+registered env, and so does ``"async"`` (one process per env): text observations travel through
+shared memory as code points (:mod:`score_envs.core.spaces`), or through the pipes with
+``vector_kwargs={"shared_memory": False}``. ``make_vec`` has no seed
 argument: ``envs.reset(seed=[s0, s1, ...])`` seeds each sub-env (``reset(seed=s)`` gives env ``i``
 the seed ``s + i``), and a sub-env reset with seed ``s`` poses the same task as ``gym.make`` reset
 with ``s``.
@@ -59,8 +60,6 @@ def make_vector_env(
     vector_kwargs: dict[str, Any] = {
         "autoreset_mode": AutoresetMode.SAME_STEP if same_step else AutoresetMode.NEXT_STEP
     }
-    if mode == "async":
-        vector_kwargs["shared_memory"] = False  # text observations: no shared numpy buffers
     return gym.make_vec(
         config.env_id,
         num_envs=num_envs,

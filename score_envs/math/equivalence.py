@@ -104,6 +104,7 @@ from score_envs.math.parsing import (
     parse_answer,
     to_sympy,
 )
+from score_envs.math.polynomial_identity import polynomial_identity
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -164,6 +165,11 @@ class _Comparer:
             return False
         if value_first is not None and value_second is not None:
             return value_first == value_second
+        # Polynomials with rational coefficients are compared by their expansions: exact, and
+        # far cheaper than sampling; None means "not a polynomial here", so sample as before.
+        identity = polynomial_identity(first, second)
+        if identity is not None:
+            return identity
         try:
             verdict = agree(self.evaluate([first, second]), 0, 1)
         except _UNDECIDABLE:
@@ -622,7 +628,64 @@ def _prepare(text: str) -> _Prepared:
         return _Prepared(normalized, None, "unparsable")
 
 
-_PLAIN_NUMBER = re.compile(r"-?\d{1,50}(?:\.\d{1,50})?")
+_PLAIN_VALUE = re.compile(
+    r"(?P<sign>-?)(?:"
+    r"(?P<integer>\d{1,50})(?:\.(?P<decimals>\d{1,50}))?"
+    r"|\\[dt]?frac\{(?P<numerator>\d{1,50})\}\{(?P<denominator>\d{1,50})\}"
+    r"|(?P<coefficient>\d{1,50})?\\sqrt\{(?P<radicand>\d{1,50})\})"
+)
+
+
+def _plain_value(text: str) -> tuple[int, int | Fraction] | None:
+    """A plainly written number as ``(sign, square)``, else None.
+
+    Plain forms: an integer, a decimal, ``\\frac{a}{b}`` (also ``\\dfrac``, ``\\tfrac``) and
+    ``a\\sqrt{b}``, each with an optional minus sign. Two reals are equal exactly when their
+    signs and their squares are, and the square of ``a\\sqrt{b}`` is the integer ``a^2 b``, so
+    these answers compare exactly without parsing or sampling.
+    """
+    match = _PLAIN_VALUE.fullmatch(text)
+    if match is None:
+        return None
+    integer, radicand = match.group("integer"), match.group("radicand")
+    value: int | Fraction
+    if integer is not None:
+        decimals = match.group("decimals")
+        value = int(integer) if decimals is None else Fraction(f"{integer}.{decimals}")
+        square = value * value
+    elif radicand is None:
+        denominator = int(match.group("denominator"))
+        if denominator == 0:
+            return None
+        value = Fraction(int(match.group("numerator")), denominator)
+        square = value * value
+    else:
+        coefficient = match.group("coefficient")
+        root = int(coefficient) if coefficient is not None else 1
+        square = root * root * int(radicand)
+    if not square:
+        return 0, 0
+    return (-1 if match.group("sign") else 1), square
+
+
+def _plain_verdict(predicted: str, reference: str) -> bool | None:
+    """The verdict for plainly written numbers, radicals or bare lists of them, else None.
+
+    The fast path of the most common answers (every procedural integer, fraction, radical and
+    root list): such strings mean exactly their values, and a bare ``a, b`` list is the set of
+    its items, so comparing values (or sets of values) gives the verdict the full
+    normalise-parse-evaluate path gives, without that path.
+    """
+    first, second = _plain_value(predicted), _plain_value(reference)
+    if first is not None and second is not None:
+        return first == second
+    if first is not None or second is not None or ", " not in predicted or ", " not in reference:
+        return None
+    items_first = [_plain_value(item) for item in predicted.split(", ")]
+    items_second = [_plain_value(item) for item in reference.split(", ")]
+    if None in items_first or None in items_second:
+        return None
+    return set(items_first) == set(items_second)
 
 
 def _text_key(text: str) -> str:
@@ -681,9 +744,9 @@ def _check(predicted: str, reference: str) -> tuple[bool, str]:
     predicted, reference = predicted.strip(), reference.strip()
     if predicted == reference:
         return True, "equivalent"
-    if _PLAIN_NUMBER.fullmatch(predicted) and _PLAIN_NUMBER.fullmatch(reference):
-        same = Fraction(predicted) == Fraction(reference)
-        return same, "equivalent" if same else "not_equivalent"
+    plain = _plain_verdict(predicted, reference)
+    if plain is not None:
+        return plain, "equivalent" if plain else "not_equivalent"
     mine, theirs = _prepare(predicted), _prepare(reference)
     if not _units_compatible(mine.normalized.unit, theirs.normalized.unit):
         return False, "not_equivalent"

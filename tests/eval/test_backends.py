@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from score_envs.eval.backends import (
@@ -95,3 +101,46 @@ def test_chunks_cover_every_index_once_in_order():
 
 def test_default_chunk_size_stays_between_1_and_32():
     assert default_chunk_size(1, 8) == 1 and default_chunk_size(10**6, 2) == 32
+
+
+def child_pids(parent: int) -> set[int]:
+    children = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                children.add(int(stat_file.parent.name))
+    return children
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_process_workers_die_when_the_run_is_killed(tmp_path):
+    out = tmp_path / "run.jsonl"
+    argv = ["eval", "--policy", "noisy", "--episodes", "1000000", "--out", str(out)]
+    argv += ["--backend", "process", "--concurrency", "2", "--chunk-size", "50"]
+    run = subprocess.Popen(
+        [sys.executable, "-m", "score_envs.cli", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 5000):
+            time.sleep(0.05)
+        workers = child_pids(run.pid)
+        assert run.poll() is None and len(workers) >= 2
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if alive(pid)]

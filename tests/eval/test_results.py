@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import pytest
 
@@ -31,6 +33,15 @@ def test_new_file_starts_with_a_header_holding_the_config(tmp_path):
     header = json.loads(path.read_text().splitlines()[0])
     assert header["type"] == "header" and header["format"] == RESULTS_FORMAT
     assert RunConfig.from_dict(header["config"]) == CONFIG
+
+
+def test_new_file_gets_the_permissions_the_umask_allows(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        write_run(tmp_path / "run.jsonl")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "run.jsonl").stat().st_mode) == 0o644
 
 
 def test_each_finished_episode_is_one_complete_line(tmp_path):

@@ -105,7 +105,10 @@ def format_number(value: Number) -> str:
         >>> format_number(Fraction(-6, 8)), format_number(Fraction(10, 5)), format_number(-7)
         ('-\\\\frac{3}{4}', '2', '-7')
     """
-    value = Fraction(value)
+    if type(value) is int:  # the common case, without building a Fraction
+        return str(value)
+    if not isinstance(value, Fraction):
+        value = Fraction(value)
     if value.denominator == 1:
         return str(value.numerator)
     sign = "-" if value < 0 else ""
