@@ -32,7 +32,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from agents.common import Evaluation, evaluate, make_env, parse_args, seed_everything
+from agents.common import (
+    ANY_NUMBER,
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    PROBABILITY,
+    Evaluation,
+    Range,
+    check_ranges,
+    evaluate,
+    make_env,
+    parse_env_kwargs,
+    run_main,
+    seed_everything,
+)
 
 
 @dataclass
@@ -89,6 +103,35 @@ class Args:
     """torch CPU threads (small networks run fastest on one)"""
     verbose: bool = True
     """Print progress"""
+
+    def __post_init__(self) -> None:
+        parse_env_kwargs(self.env_kwargs)
+        check_ranges(
+            self,
+            {
+                "correction_bonus": NON_NEGATIVE,
+                "seed": NON_NEGATIVE,
+                "total_timesteps": COUNT,
+                "learning_rate": POSITIVE,
+                "buffer_size": COUNT,
+                "gamma": PROBABILITY,
+                "target_network_frequency": COUNT,
+                "tau": Range(0, 1, low_open=True),
+                "batch_size": COUNT,
+                "start_epsilon": PROBABILITY,
+                "end_epsilon": PROBABILITY,
+                "exploration_fraction": PROBABILITY,
+                "learning_starts": NON_NEGATIVE,
+                "train_frequency": COUNT,
+                "gradient_steps": COUNT,
+                "hidden_size": COUNT,
+                "max_grad_norm": POSITIVE,
+                "eval_episodes": COUNT,
+                "eval_every": NON_NEGATIVE,
+                "stop_at_eval_return": ANY_NUMBER,
+                "threads": COUNT,
+            },
+        )
 
 
 class QNetwork(nn.Module):
@@ -271,8 +314,16 @@ def update(
     return loss.item()
 
 
+def make_envs(args: Args) -> tuple[gym.Env, gym.Env]:
+    """The training and the evaluation env of ``args`` (:func:`~agents.common.make_env`)."""
+    return (
+        make_env(args.env, args.env_kwargs, args.correction_bonus),
+        make_env(args.env, args.env_kwargs, args.correction_bonus),
+    )
+
+
 def train(args: Args, env: gym.Env | None = None, eval_env: gym.Env | None = None) -> TrainResult:
-    """Train DQN as ``args`` says; ``env``/``eval_env`` default to :func:`make_env` of ``args``."""
+    """Train DQN as ``args`` says; ``env``/``eval_env`` default to :func:`make_envs` of ``args``."""
     started = time.perf_counter()
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
@@ -365,5 +416,10 @@ def train(args: Args, env: gym.Env | None = None, eval_env: gym.Env | None = Non
     return result
 
 
+def main(argv: list[str] | None = None) -> TrainResult:
+    """``python -m agents.dqn``: a bad flag ends with one ``agents.dqn: error:`` line, status 2."""
+    return run_main(Args, make_envs, train, argv)
+
+
 if __name__ == "__main__":
-    train(parse_args(Args))
+    main()

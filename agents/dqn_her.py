@@ -26,9 +26,22 @@ import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn.functional as F
+from gymnasium import spaces
 from torch import nn
 
-from agents.common import parse_args, parse_env_kwargs, seed_everything
+from agents.common import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    PROBABILITY,
+    check_ranges,
+    make_raw_env,
+    parse_env_kwargs,
+    run_main,
+    seed_everything,
+)
+
+GOAL_KEYS = ("observation", "achieved_goal", "desired_goal")
 
 
 @dataclass
@@ -69,6 +82,70 @@ class Args:
     """Greedy evaluation episodes (random goals, seeds unseen in training)"""
     verbose: bool = True
     """Print progress"""
+
+    def __post_init__(self) -> None:
+        parse_env_kwargs(self.env_kwargs)
+        check_ranges(
+            self,
+            {
+                "seed": NON_NEGATIVE,
+                "her_k": NON_NEGATIVE,
+                "total_episodes": COUNT,
+                "updates_per_episode": COUNT,
+                "learning_rate": POSITIVE,
+                "gamma": PROBABILITY,
+                "buffer_size": COUNT,
+                "batch_size": COUNT,
+                "start_epsilon": PROBABILITY,
+                "end_epsilon": PROBABILITY,
+                "exploration_fraction": PROBABILITY,
+                "target_network_frequency": COUNT,
+                "hidden_size": COUNT,
+                "eval_episodes": COUNT,
+            },
+        )
+
+
+def make_goal_env(env_id: str, env_kwargs: str = "{}") -> gym.Env:
+    """A goal-conditioned grid world, checked: HER cannot relabel anything else.
+
+    The agent reads ``observation``, ``achieved_goal`` and ``desired_goal`` from a ``Dict``
+    observation, re-scores relabelled goals with the env's ``compute_reward`` and
+    ``compute_terminated``, one-hot encodes cells with the env's ``size`` and picks one of
+    ``Discrete`` moves. An env lacking any of these raises ``ValueError`` saying what is missing.
+
+    Example:
+        >>> make_goal_env("ScoreGridWorld-v0")
+        Traceback (most recent call last):
+        ...
+        ValueError: dqn_her needs a goal-conditioned grid world such as ScoreGridWorldGoal-v0...
+    """
+    env = make_raw_env(env_id, env_kwargs)
+    space, unwrapped = env.observation_space, env.unwrapped
+    missing = []
+    if not (isinstance(space, spaces.Dict) and all(key in space.spaces for key in GOAL_KEYS)):
+        missing.append(f"a Dict observation holding {', '.join(GOAL_KEYS)} (it has {space})")
+    missing += [
+        f"a {method} method"
+        for method in ("compute_reward", "compute_terminated")
+        if not callable(getattr(unwrapped, method, None))
+    ]
+    if not isinstance(getattr(unwrapped, "size", None), int):
+        missing.append("an int grid size attribute")
+    if not isinstance(env.action_space, spaces.Discrete):
+        missing.append(f"Discrete actions (it has {env.action_space})")
+    if missing:
+        env.close()
+        raise ValueError(
+            f"dqn_her needs a goal-conditioned grid world such as ScoreGridWorldGoal-v0; "
+            f"env {env_id!r} lacks {'; '.join(missing)}"
+        )
+    return env
+
+
+def make_envs(args: Args) -> tuple[gym.Env]:
+    """The env of ``args`` (:func:`make_goal_env`); evaluation resets it with unseen seeds."""
+    return (make_goal_env(args.env, args.env_kwargs),)
 
 
 def encode(cells: np.ndarray, size: int) -> np.ndarray:
@@ -201,13 +278,15 @@ class TrainResult:
     seconds: float = 0.0
 
 
-def train(args: Args) -> TrainResult:
-    """Train DQN (+ HER when ``args.her``) as ``args`` says."""
+def train(args: Args, env: gym.Env | None = None) -> TrainResult:
+    """Train DQN (+ HER when ``args.her``) as ``args`` says; ``env`` defaults to
+    :func:`make_goal_env` of ``args``."""
     started = time.perf_counter()
     torch.set_num_threads(1)
     seed_everything(args.seed)
     rng = np.random.default_rng(args.seed)
-    env = gym.make(args.env, **parse_env_kwargs(args.env_kwargs))
+    if env is None:
+        env = make_goal_env(args.env, args.env_kwargs)
     size = int(env.unwrapped.size)
     num_actions = int(env.action_space.n)
     q_network = QNetwork(4 * size, num_actions, args.hidden_size)
@@ -313,5 +392,10 @@ def train(args: Args) -> TrainResult:
     return result
 
 
+def main(argv: list[str] | None = None) -> TrainResult:
+    """``python -m agents.dqn_her``: a bad flag ends with one error line and status 2."""
+    return run_main(Args, make_envs, train, argv)
+
+
 if __name__ == "__main__":
-    train(parse_args(Args))
+    main()

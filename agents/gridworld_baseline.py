@@ -37,9 +37,23 @@ from dataclasses import dataclass, field
 import gymnasium as gym
 import numpy as np
 import torch
+from gymnasium import spaces
 from torch import nn
 
-from agents.common import Evaluation, evaluate, make_env, parse_args, seed_everything
+from agents.common import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    PROBABILITY,
+    Evaluation,
+    as_network_input,
+    check_ranges,
+    evaluate,
+    make_raw_env,
+    parse_env_kwargs,
+    run_main,
+    seed_everything,
+)
 
 
 @dataclass
@@ -76,6 +90,61 @@ class Args:
     """Greedy evaluation episodes after training (the grid is deterministic: one suffices)"""
     verbose: bool = True
     """Print progress"""
+
+    def __post_init__(self) -> None:
+        parse_env_kwargs(self.env_kwargs)
+        check_ranges(
+            self,
+            {
+                "seed": NON_NEGATIVE,
+                "total_episodes": COUNT,
+                "learning_rate": POSITIVE,
+                "gamma": PROBABILITY,
+                "start_epsilon": PROBABILITY,
+                "end_epsilon": PROBABILITY,
+                "exploration_fraction": PROBABILITY,
+                "buffer_size": COUNT,
+                "batch_size": COUNT,
+                "learning_starts": NON_NEGATIVE,
+                "target_network_frequency": COUNT,
+                "hidden_size": COUNT,
+                "eval_episodes": COUNT,
+            },
+        )
+
+
+def make_grid_env(env_id: str, env_kwargs: str = "{}") -> gym.Env:
+    """The grid world as the baseline reads it: a one-hot ``float32`` cell.
+
+    The baseline is the grid world's own learner, not a general agent (that is ``agents/dqn.py``):
+    it needs a ``Discrete`` observation (one cell index) and the four moves, ``Discrete(4)``.
+    Any other env raises ``ValueError``, rather than training on a misread observation and
+    printing a meaningless success rate.
+
+    Example:
+        >>> make_grid_env("ScoreGridWorld-v0", '{"size": 3}').observation_space.shape
+        (9,)
+    """
+    env = make_raw_env(env_id, env_kwargs)
+    observation_space, action_space = env.observation_space, env.action_space
+    if not (
+        isinstance(observation_space, spaces.Discrete)
+        and isinstance(action_space, spaces.Discrete)
+        and action_space.n == 4
+    ):
+        env.close()
+        raise ValueError(
+            f"gridworld_baseline needs a grid world such as ScoreGridWorld-v0 (Discrete cell "
+            f"observation, Discrete(4) moves); env {env_id!r} has observation space "
+            f"{observation_space} and action space {action_space}"
+        )
+    return as_network_input(env)
+
+
+def make_envs(args: Args) -> tuple[gym.Env]:
+    """The one env of ``args`` (:func:`make_grid_env`): the grid is deterministic, so training
+    and greedy evaluation share it."""
+    return (make_grid_env(args.env, args.env_kwargs),)
 
 
 class QNetwork(nn.Module):
@@ -142,7 +211,7 @@ def train(args: Args, env: gym.Env | None = None) -> TrainResult:
     seed_everything(args.seed)
     rng = np.random.default_rng(args.seed)
     if env is None:
-        env = make_env(args.env, args.env_kwargs)
+        env = make_grid_env(args.env, args.env_kwargs)
     env.action_space.seed(args.seed)
     num_cells = int(np.prod(env.observation_space.shape))
     num_actions = int(env.action_space.n)
@@ -221,5 +290,10 @@ def train(args: Args, env: gym.Env | None = None) -> TrainResult:
     return result
 
 
+def main(argv: list[str] | None = None) -> TrainResult:
+    """``python -m agents.gridworld_baseline``: a bad flag ends with one error line, status 2."""
+    return run_main(Args, make_envs, train, argv)
+
+
 if __name__ == "__main__":
-    train(parse_args(Args))
+    main()

@@ -33,7 +33,19 @@ import torch
 from torch import nn
 from torch.distributions import Categorical
 
-from agents.common import Evaluation, evaluate, make_env, parse_args, seed_everything
+from agents.common import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    PROBABILITY,
+    Evaluation,
+    check_ranges,
+    evaluate,
+    make_env,
+    parse_env_kwargs,
+    run_main,
+    seed_everything,
+)
 
 
 @dataclass
@@ -72,6 +84,26 @@ class Args:
     """torch CPU threads (small networks run fastest on one)"""
     verbose: bool = True
     """Print progress"""
+
+    def __post_init__(self) -> None:
+        parse_env_kwargs(self.env_kwargs)
+        check_ranges(
+            self,
+            {
+                "correction_bonus": NON_NEGATIVE,
+                "seed": NON_NEGATIVE,
+                "total_episodes": COUNT,
+                "episodes_per_update": COUNT,
+                "learning_rate": POSITIVE,
+                "value_learning_rate": POSITIVE,
+                "gamma": PROBABILITY,
+                "entropy_coef": NON_NEGATIVE,
+                "hidden_size": COUNT,
+                "max_grad_norm": POSITIVE,
+                "eval_episodes": COUNT,
+                "threads": COUNT,
+            },
+        )
 
 
 def mlp(input_size: int, output_size: int, hidden_size: int) -> nn.Sequential:
@@ -178,8 +210,16 @@ def greedy_policy(policy: nn.Module):
     return act
 
 
+def make_envs(args: Args) -> tuple[gym.Env, gym.Env]:
+    """The training and the evaluation env of ``args`` (:func:`~agents.common.make_env`)."""
+    return (
+        make_env(args.env, args.env_kwargs, args.correction_bonus),
+        make_env(args.env, args.env_kwargs, args.correction_bonus),
+    )
+
+
 def train(args: Args, env: gym.Env | None = None, eval_env: gym.Env | None = None) -> TrainResult:
-    """Train REINFORCE as ``args`` says; envs default to :func:`make_env` of ``args``."""
+    """Train REINFORCE as ``args`` says; envs default to :func:`make_envs` of ``args``."""
     started = time.perf_counter()
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
@@ -270,5 +310,10 @@ def train(args: Args, env: gym.Env | None = None, eval_env: gym.Env | None = Non
     return result
 
 
+def main(argv: list[str] | None = None) -> TrainResult:
+    """``python -m agents.reinforce``: a bad flag ends with one error line and status 2."""
+    return run_main(Args, make_envs, train, argv)
+
+
 if __name__ == "__main__":
-    train(parse_args(Args))
+    main()

@@ -1,7 +1,9 @@
-"""agents/common.py: the dataclass command line, env construction, evaluation, seeding."""
+"""agents/common.py: the dataclass command line, range checks, env construction, evaluation,
+seeding, and the one-line errors of run_main."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +12,21 @@ from gymnasium import spaces
 
 torch = pytest.importorskip("torch")  # the `agents` extra; without it these tests skip
 
-from agents.common import evaluate, make_env, parse_args, parse_env_kwargs, seed_everything  # noqa: E402
+from agents import dqn  # noqa: E402
+from agents.common import (  # noqa: E402
+    COUNT,
+    POSITIVE,
+    PROBABILITY,
+    Range,
+    check_ranges,
+    evaluate,
+    make_env,
+    make_raw_env,
+    parse_args,
+    parse_env_kwargs,
+    run_main,
+    seed_everything,
+)
 from agents.dqn import Args as DQNArgs  # noqa: E402
 from score_envs.wrappers.correction_bonus import CorrectionBonus  # noqa: E402
 
@@ -44,6 +60,77 @@ def test_fields_of_unsupported_type_are_refused():
 def test_env_kwargs_must_be_a_json_object(text):
     with pytest.raises(ValueError, match="env_kwargs must be a JSON object"):
         parse_env_kwargs(text)
+
+
+def test_range_bounds_are_inclusive_unless_open():
+    assert PROBABILITY.contains(0.0) and PROBABILITY.contains(1.0)
+    assert not POSITIVE.contains(0.0) and POSITIVE.contains(1e-9)
+    assert not Range(0, 1, high_open=True).contains(1.0)
+
+
+def test_nan_is_inside_no_range():
+    assert not any(r.contains(math.nan) for r in (COUNT, POSITIVE, PROBABILITY, Range(-math.inf)))
+
+
+@dataclass
+class _Counts:
+    episodes: int = 10
+    gamma: float = 0.9
+
+
+def test_check_ranges_names_the_field_the_range_and_the_value():
+    with pytest.raises(ValueError, match=r"^gamma must be in \[0, 1\], got 1\.5$"):
+        check_ranges(_Counts(gamma=1.5), {"episodes": COUNT, "gamma": PROBABILITY})
+
+
+def test_check_ranges_accepts_values_on_the_bounds():
+    check_ranges(_Counts(episodes=1, gamma=1.0), {"episodes": COUNT, "gamma": PROBABILITY})
+
+
+def test_out_of_range_flag_is_one_error_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        parse_args(DQNArgs, ["--total-timesteps", "-5"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == "agents.dqn: error: total_timesteps must be >= 1, got -5\n"
+
+
+def test_malformed_env_kwargs_flag_is_one_error_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        parse_args(DQNArgs, ["--env-kwargs", "{bad"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("agents.dqn: error: env_kwargs must be a JSON object, got '{bad'")
+
+
+def test_unknown_env_id_is_a_value_error_naming_it():
+    with pytest.raises(ValueError, match="env 'Nope-v0' cannot be made"):
+        make_raw_env("Nope-v0")
+
+
+def test_env_kwargs_the_env_does_not_take_are_a_value_error_naming_them():
+    with pytest.raises(ValueError, match=r"env 'CartPole-v1' refused env_kwargs \{\"size\": 3\}"):
+        make_raw_env("CartPole-v1", '{"size": 3}')
+
+
+def test_continuous_actions_are_refused_naming_the_env():
+    with pytest.raises(ValueError, match="env 'Pendulum-v1' has action space Box"):
+        make_env("Pendulum-v1")
+
+
+def test_run_main_reports_an_unknown_env_in_one_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        run_main(DQNArgs, dqn.make_envs, dqn.train, ["--env", "Nope-v0"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("agents.dqn: error: env 'Nope-v0' cannot be made")
+
+
+def test_run_main_leaves_errors_raised_while_training_as_tracebacks():
+    def failing_train(args, *envs):
+        raise ValueError("a bug in the learning rule")
+
+    with pytest.raises(ValueError, match="a bug in the learning rule"):
+        run_main(DQNArgs, dqn.make_envs, failing_train, ["--env", "ScoreGridWorld-v0"])
 
 
 def test_discrete_observation_becomes_float_one_hot():

@@ -1,6 +1,13 @@
-"""agents/dqn.py: TD and Double-DQN targets on hand-made batches, the buffer, short real runs."""
+"""agents/dqn.py: TD and Double-DQN targets on hand-made batches, the buffer, short real runs,
+range checks of Args and the command line's one-line errors."""
 
 from __future__ import annotations
+
+import dataclasses
+import math
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,8 +16,16 @@ torch = pytest.importorskip("torch")  # the `agents` extra; without it these tes
 
 from agents.dqn import Args, QNetwork, ReplayBuffer, linear_schedule, td_targets, train, update  # noqa: E402
 from score_envs.metrics import compute_metrics  # noqa: E402
+from score_envs.wrappers import optimal_accuracy  # noqa: E402
 
 SEED = 3
+ROOT = Path(__file__).resolve().parents[2]
+NUMERIC_FIELDS = [
+    f.name
+    for f in dataclasses.fields(Args)
+    if f.type in ("int", "float") and f.name != "stop_at_eval_return"  # any number stops
+]
+FLOAT_FIELDS = [f.name for f in dataclasses.fields(Args) if f.type == "float"]
 
 
 def hand_made_batch():
@@ -146,3 +161,73 @@ def test_training_stops_at_the_first_evaluation_reaching_the_threshold():
     assert result.stopped_at_step == periodic[-1][0] < 3_000
     assert [e.mean_return >= 1.0 for _, e in periodic] == [False] * (len(periodic) - 1) + [True]
     assert result.final.success_rate == 1.0
+
+
+def test_dqn_learns_the_code_multiple_choice_view():
+    # Every step runs the candidate in the code sandbox (about 8 ms), so the budget is small:
+    # 2000 steps (1000 two-turn episodes) with a gradient step each, then 300 unseen tasks.
+    result = train(
+        Args(
+            env="ScoreCodeChoice-v0",
+            seed=SEED,
+            gamma=1.0,
+            total_timesteps=2_000,
+            learning_starts=400,
+            buffer_size=2_000,
+            target_network_frequency=100,
+            exploration_fraction=0.5,
+            eval_episodes=300,
+            eval_every=0,
+            verbose=False,
+        )
+    )
+    metrics = compute_metrics(result.final.correct_per_turn(), n_bootstrap=200)
+    best_t1, best_t2 = optimal_accuracy(3, (1.0, 1.0))  # 63.4% then 74.5%; chance is 1/3
+    assert 0.5 < metrics.acc_t1.low and metrics.acc_t1.value < best_t1 + 0.05
+    assert metrics.acc_t2.value > metrics.acc_t1.value
+    assert metrics.acc_t2.value < best_t2 + 0.05
+
+
+@pytest.mark.parametrize("name", NUMERIC_FIELDS)
+def test_every_numeric_field_refuses_a_negative_value(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be (>=|>|in) "):
+        Args(**{name: -1})
+
+
+@pytest.mark.parametrize("name", FLOAT_FIELDS)
+def test_every_float_field_refuses_nan(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be "):
+        Args(**{name: math.nan})
+
+
+@pytest.mark.parametrize(
+    "name", ["gamma", "tau", "start_epsilon", "end_epsilon", "exploration_fraction"]
+)
+def test_probabilities_and_fractions_refuse_values_above_one(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be in \(?\[?0, 1\], got 1\.5$"):
+        Args(**{name: 1.5})
+
+
+@pytest.mark.parametrize("name", ["learning_rate", "tau", "batch_size", "total_timesteps"])
+def test_step_sizes_and_counts_refuse_zero(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be "):
+        Args(**{name: 0})
+
+
+def test_zero_means_none_for_eval_every_learning_starts_and_correction_bonus():
+    args = Args(eval_every=0, learning_starts=0, correction_bonus=0.0)
+    assert (args.eval_every, args.learning_starts, args.correction_bonus) == (0, 0, 0.0)
+
+
+def test_command_line_reports_an_unknown_env_in_one_line_with_status_2():
+    # The real `python -m` entry point: its module is __main__, yet errors must name agents.dqn.
+    completed = subprocess.run(
+        [sys.executable, "-m", "agents.dqn", "--env", "Nope-v0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == "" and completed.stderr.count("\n") == 1
+    assert completed.stderr.startswith("agents.dqn: error: env 'Nope-v0' cannot be made")

@@ -1,6 +1,9 @@
-"""agents/dqn_her.py: the encoding, HER relabelling scored by compute_reward, HER vs no HER."""
+"""agents/dqn_her.py: the encoding, HER relabelling scored by compute_reward, HER vs no HER,
+range checks of Args; only goal-conditioned grid worlds are accepted."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import gymnasium as gym
 import numpy as np
@@ -8,9 +11,19 @@ import pytest
 
 torch = pytest.importorskip("torch")  # the `agents` extra; without it these tests skip
 
-from agents.dqn_her import Args, Transitions, encode, sample_future_goals, store_episode, train  # noqa: E402
+from agents.dqn_her import (  # noqa: E402
+    Args,
+    Transitions,
+    encode,
+    main,
+    make_goal_env,
+    sample_future_goals,
+    store_episode,
+    train,
+)
 
 SEED = 2
+NUMERIC_FIELDS = [f.name for f in dataclasses.fields(Args) if f.type in ("int", "float")]
 # A path that never revisits a cell, so each goal identifies the step that achieved it.
 PATH = np.array([[0, 1], [0, 2], [1, 2], [2, 2], [2, 3]])
 
@@ -70,3 +83,33 @@ def test_her_reaches_random_goals_that_plain_dqn_misses_with_the_same_budget():
     without_her = train(Args(her=False, **common))
     assert with_her.eval_success_rate >= 0.8
     assert with_her.eval_success_rate > without_her.eval_success_rate + 0.3
+
+
+def test_goal_env_keeps_the_dict_observation_and_compute_reward():
+    env = make_goal_env("ScoreGridWorldGoal-v0", '{"size": 5}')
+    obs, _ = env.reset(seed=SEED)
+    assert set(obs) == {"observation", "achieved_goal", "desired_goal"}
+    assert callable(env.unwrapped.compute_reward)
+
+
+def test_plain_grid_world_is_refused_naming_the_goal_env_and_what_is_missing():
+    with pytest.raises(ValueError) as error:
+        make_goal_env("ScoreGridWorld-v0")
+    message = str(error.value)
+    assert "ScoreGridWorldGoal-v0" in message and "env 'ScoreGridWorld-v0' lacks" in message
+    assert "observation, achieved_goal, desired_goal" in message
+    assert "compute_reward" in message
+
+
+def test_command_line_refuses_a_plain_grid_world_in_one_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--env", "ScoreGridWorld-v0"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("agents.dqn_her: error: dqn_her needs a goal-conditioned grid world")
+
+
+@pytest.mark.parametrize("name", NUMERIC_FIELDS)
+def test_every_numeric_field_refuses_a_negative_value(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be (>=|>|in) "):
+        Args(**{name: -1})

@@ -1,6 +1,9 @@
-"""agents/reinforce.py: returns, baseline subtraction, the loss's gradient, short real runs."""
+"""agents/reinforce.py: returns, baseline subtraction, the loss's gradient, short real runs,
+range checks of Args and the command line's one-line errors."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -13,12 +16,14 @@ from agents.reinforce import (  # noqa: E402
     Args,
     advantages_from,
     discounted_returns,
+    main,
     policy_loss,
     train,
 )
 from score_envs.metrics import compute_metrics  # noqa: E402
 
 SEED = 5
+NUMERIC_FIELDS = [f.name for f in dataclasses.fields(Args) if f.type in ("int", "float")]
 
 
 def test_discounted_returns_accumulate_backwards():
@@ -122,3 +127,37 @@ def test_reinforce_learns_the_math_multiple_choice_view():
     assert metrics.acc_t1.low > 0.40
     assert metrics.acc_t2.low > 0.50
     assert metrics.delta.value > 0.05
+
+
+@pytest.mark.parametrize("name", NUMERIC_FIELDS)
+def test_every_numeric_field_refuses_a_negative_value(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be (>=|>|in) "):
+        Args(**{name: -1})
+
+
+@pytest.mark.parametrize("name", ["learning_rate", "value_learning_rate", "episodes_per_update"])
+def test_step_sizes_and_batch_counts_refuse_zero(name):
+    with pytest.raises(ValueError, match=rf"^{name} must be "):
+        Args(**{name: 0})
+
+
+def test_gamma_above_one_is_refused():
+    with pytest.raises(ValueError, match=r"^gamma must be in \[0, 1\], got 1\.5$"):
+        Args(gamma=1.5)
+
+
+def test_command_line_reports_a_negative_episode_count_in_one_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--total-episodes", "-5"])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == (
+        "agents.reinforce: error: total_episodes must be >= 1, got -5\n"
+    )
+
+
+def test_command_line_reports_continuous_actions_in_one_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--env", "Pendulum-v1"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert err.startswith("agents.reinforce: error: env 'Pendulum-v1' has action space Box")
