@@ -23,10 +23,7 @@ Run: ``python benchmarks/bench_runner.py [--episodes 2000] [--skip-ray] [--outpu
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -42,33 +39,12 @@ from score_envs.eval.vector import play_vector_episodes
 from score_envs.testing.chat_server import ChatServer
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks.machine`` importable
+    sys.path.append(str(ROOT))  # appended: a PYTHONPATH tree's score_envs must win
+
+from benchmarks.machine import machine  # noqa: E402
+
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "runner.json"
-
-
-def machine() -> dict[str, Any]:
-    """CPU model, cores, Python and library versions: figures mean nothing without them."""
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    versions = {}
-    for package in ("score-envs", "gymnasium", "sympy", "ray"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    return {
-        "cpu_model": cpu,
-        "cores": os.cpu_count(),
-        # Other work on the machine shrinks the parallel backends' gains: record how busy it was.
-        "load_average_1min": round(os.getloadavg()[0], 2),
-        "python": platform.python_version(),
-        **versions,
-    }
 
 
 def fingerprint(records: list[EpisodeRecord]) -> list[tuple[Any, ...]]:
@@ -183,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         "policy": args.policy,
         "num_envs": args.num_envs,
         "latency_seconds": args.latency,
-        "machine": machine(),
+        "machine": machine(("ray",)),
         "results": results,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

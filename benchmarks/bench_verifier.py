@@ -17,11 +17,8 @@ Run: ``python benchmarks/bench_verifier.py [--repeat 3] [--limit N] [--output PA
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import logging
-import os
-import platform
 import statistics
 import sys
 import time
@@ -31,35 +28,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make ``benchmarks.machine`` importable
+    sys.path.append(str(ROOT))  # appended: a PYTHONPATH tree's score_envs must win
+
+from benchmarks.machine import describe, machine  # noqa: E402
+
 DEFAULT_PAIRS = ROOT / "tests" / "data" / "verifier_pairs.jsonl"
 DEFAULT_OUTPUT = ROOT / "benchmarks" / "results" / "verifier.json"
 
 Judge = Callable[[str, str], bool]
-
-
-def machine() -> dict[str, Any]:
-    """CPU model, core count, Python and library versions: numbers mean nothing without them."""
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        cpu = platform.processor() or "unknown"
-    versions = {}
-    for package in ("score-envs", "sympy", "mpmath", "math-verify"):
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    return {
-        "cpu_model": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "versions": versions,
-    }
 
 
 def load_pairs(path: Path, limit: int | None) -> list[dict[str, Any]]:
@@ -167,8 +144,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if not pairs:
         parser.error(f"no pairs in {args.pairs}")
 
-    info = machine()
-    print(f"machine: {info['cpu_model']}, {info['cores']} cores, Python {info['python']}")
+    info = machine(("mpmath", "math-verify"))
+    print(describe(info))
     print(f"versions: {info['versions']}")
     categories = Counter(pair["category"] for pair in pairs)
     print(
