@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from score_envs.core.task import Task
+from score_envs.policies.spec_options import parse_options
 
 INSTALL_HINT = "pip install 'score-envs[hf]'"
 
@@ -119,25 +120,7 @@ def parse_spec(text: str) -> dict[str, Any]:
         >>> parse_spec("/models/tiny")
         {'model': '/models/tiny'}
     """
-    text = text.strip()
-    if text and "=" not in text:
-        return {"model": text}
-    options: dict[str, Any] = {}
-    for item in text.split(","):
-        key, has_value, value = item.partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if not has_value or key not in _OPTION_TYPES:
-            raise ValueError(
-                f"hf spec: expected KEY=VALUE with KEY one of {sorted(_OPTION_TYPES)}, "
-                f"got {item.strip()!r}"
-            )
-        if key in options:
-            raise ValueError(f"hf spec: {key} is given twice")
-        try:
-            options[key] = _OPTION_TYPES[key](value)
-        except ValueError:
-            kind = _OPTION_TYPES[key].__name__
-            raise ValueError(f"hf spec: {key} must be an {kind}, got {value!r}") from None
+    options = parse_options(text, _OPTION_TYPES, prefix="hf", bare_key="model")
     if "model" not in options:
         raise ValueError("hf spec needs model=PATH, e.g. hf:model=./checkpoints/tiny")
     return options

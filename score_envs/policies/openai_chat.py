@@ -37,6 +37,7 @@ import numpy as np
 import score_envs
 from score_envs.core.task import Task
 from score_envs.policies.errors import ModelEndpointError
+from score_envs.policies.spec_options import parse_options
 
 """Used when neither ``base_url=`` nor ``$OPENAI_BASE_URL`` is given."""
 
@@ -341,36 +342,10 @@ def parse_spec(text: str) -> dict[str, Any]:
         >>> parse_spec("gpt-4o-mini")
         {'model': 'gpt-4o-mini'}
     """
-    text = text.strip()
-    if text and "=" not in text:
-        return {"model": text}
-    options: dict[str, Any] = {}
-    for item in text.split(","):
-        key, has_value, value = item.partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if not has_value or key not in _OPTION_TYPES:
-            raise ValueError(
-                f"openai spec: expected KEY=VALUE with KEY one of {sorted(_OPTION_TYPES)}, "
-                f"got {item.strip()!r}"
-            )
-        if key in options:
-            raise ValueError(f"openai spec: {key} is given twice")
-        options[key] = _convert(key, value)
+    options = parse_options(text, _OPTION_TYPES, prefix="openai", bare_key="model")
     if "model" not in options:
         raise ValueError("openai spec needs model=NAME, e.g. openai:model=gpt-4o-mini")
     return options
-
-
-def _convert(key: str, value: str) -> Any:
-    kind = _OPTION_TYPES[key]
-    if kind is bool:
-        if value.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(f"openai spec: {key} must be true or false, got {value!r}")
-        return value.lower() in ("true", "1")
-    try:
-        return kind(value)
-    except ValueError:
-        raise ValueError(f"openai spec: {key} must be a {kind.__name__}, got {value!r}") from None
 
 
 def policy_from_spec(text: str) -> OpenAIChatPolicy:
