@@ -47,7 +47,7 @@ def make_figure(runs: Sequence[RunSummary]) -> Any:
         for run in runs
     ]
     accuracy.plot([0, 100], [0, 100], color="#b8bfcc", linewidth=1, zorder=0)
-    for run, (x, y, x_error, y_error) in zip(runs, percent, strict=True):
+    for x, y, x_error, y_error in percent:
         accuracy.errorbar(
             x,
             y,
@@ -59,8 +59,24 @@ def make_figure(runs: Sequence[RunSummary]) -> Any:
             capsize=2,
             zorder=1,
         )
-        accuracy.annotate(run.name, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
-    accuracy.scatter([p[0] for p in percent], [p[1] for p in percent], color="#1f4e99", zorder=2)
+    # Points are numbered (the flip chart lists the numbers with the names): with several runs
+    # near each other, full names on the scatter would overprint one another.
+    for number, (x, y, _, _) in enumerate(percent, start=1):
+        accuracy.annotate(
+            str(number), (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8
+        )
+    env_ids = list(dict.fromkeys(run.config.env_id for run in runs))
+    for env_id, color in zip(env_ids, _ENV_COLORS * len(env_ids), strict=False):
+        members = [i for i, run in enumerate(runs) if run.config.env_id == env_id]
+        accuracy.scatter(
+            [percent[i][0] for i in members],
+            [percent[i][1] for i in members],
+            color=color,
+            zorder=2,
+            label=env_id,
+        )
+    if len(env_ids) > 1:
+        accuracy.legend(loc="lower right", fontsize=8)
     accuracy.set(
         xlim=(-3, 103), ylim=(-3, 103), xlabel="Acc@t1 (%)", ylabel="Acc@t2 (%)", aspect="equal"
     )
@@ -83,12 +99,15 @@ def make_figure(runs: Sequence[RunSummary]) -> Any:
             xerr=[[e[0] for e in errors], [e[1] for e in errors]],
             error_kw={"elinewidth": 1, "capsize": 2},
         )
-    flips.set_yticks(positions, [run.name for run in runs], fontsize=8)
+    flips.set_yticks(positions, [f"{i}. {run.name}" for i, run in enumerate(runs, 1)], fontsize=8)
     flips.invert_yaxis()
     flips.set_xlabel("% of all problems")
-    flips.legend(loc="lower right", fontsize=8)
+    flips.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8)
     flips.set_title("Flips between the first and the last attempt", fontsize=10)
     return figure
+
+
+_ENV_COLORS = ["#1f4e99", "#d9822b", "#6a3d9a", "#2e8b57"]
 
 
 def save_plot(runs: Sequence[RunSummary], path: str | os.PathLike[str], dpi: int = 120) -> None:

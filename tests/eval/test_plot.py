@@ -26,7 +26,16 @@ def test_flip_bars_are_i2c_then_c2i_per_run(run_files):
         100 * r.metrics.delta_c2i.value for r in runs
     ]
     assert widths == pytest.approx(expected)
-    assert [t.get_text() for t in flips.get_yticklabels()] == [r.name for r in runs]
+    labels = [t.get_text() for t in flips.get_yticklabels()]
+    assert labels == [f"{i}. {r.name}" for i, r in enumerate(runs, 1)]
+
+
+def test_scatter_points_are_numbered_like_the_flip_chart_and_coloured_per_env(run_files):
+    runs = sort_runs(load_runs(list(run_files.values())))
+    accuracy = make_figure(runs).axes[0]
+    numbers = [text.get_text() for text in accuracy.texts]
+    assert numbers == [str(i) for i in range(1, len(runs) + 1)]
+    assert accuracy.get_legend() is None  # one env: no legend needed
 
 
 def test_save_plot_writes_a_png(run_files, tmp_path):
