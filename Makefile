@@ -1,5 +1,5 @@
 # Thin aliases for the scripts in scripts/ (which are what README and CI call).
-.PHONY: demo test lint bench bench-quick
+.PHONY: demo test lint bench bench-quick score-mini
 
 demo:
 	bash scripts/demo.sh
@@ -15,3 +15,6 @@ bench:
 
 bench-quick:
 	bash scripts/bench.sh --quick
+
+score-mini:
+	bash scripts/score_mini.sh

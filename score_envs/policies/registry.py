@@ -20,11 +20,13 @@ PolicyFactory = Callable[[str], Policy]
 _FACTORIES: dict[str, PolicyFactory | str] = {
     "openai": "score_envs.policies.openai_chat:policy_from_spec",
     "hf": "score_envs.policies.hf_causal:policy_from_spec",
+    "torch": "score_envs.policies.torch_tiny:policy_from_spec",
 }
 
 SPEC_FORMS: dict[str, str] = {
     "openai": "openai:model=NAME[,base_url=URL,api_key_env=VAR,timeout=S,max_retries=N,...]",
     "hf": "hf:model=PATH[,max_new_tokens=N,device=cpu] (needs the hf extra)",
+    "torch": "torch:PATH[,device=cpu] (an agents/score_mini checkpoint, from a repo checkout)",
 }
 """Spec forms of the adapters, for ``score-envs list`` and error messages."""
 
@@ -50,7 +52,7 @@ def register_policy_prefix(prefix: str, factory: PolicyFactory, form: str = "") 
 
 
 def build_policy(spec: str) -> Policy:
-    """Build the policy a spec names: ``openai:...``, ``hf:...`` or a built-in scripted spec.
+    """Build the policy a spec names: ``openai:...``, ``hf:...``, ``torch:...`` or a scripted spec.
 
     Raises ``ValueError`` with the valid forms for an unknown or malformed spec.
 
