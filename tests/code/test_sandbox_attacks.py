@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from score_envs.code import Sandbox
-from score_envs.code.sandbox.api import MAX_READY_WORKERS
+from score_envs.code.sandbox.api import _SLOTS, MAX_READY_WORKERS
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the attack suite checks namespaces isolation, which needs root"
@@ -78,6 +78,9 @@ def _is_ready_worker(pid: int, server: int) -> bool:
 def run_attack(sandbox, program, tests=TESTS, **kwargs):
     """Run ``program`` and check the aftermath: no process of the run left, parent unharmed."""
     report = sandbox.run_tests(textwrap.dedent(program), tests, **kwargs)
+    # A run judged as soon as its pipes closed is killed at once, and reported on by the server
+    # once every process of it is dead; wait for that report (bounded), then look.
+    assert _SLOTS.settle(5.0), "the server did not report on a run judged early"
     bootstrap = sandbox._server._process.pid
     everything = _descendants(bootstrap)
     servers = {pid for pid in everything if _status(pid).get("PPid") == str(bootstrap)}
@@ -144,6 +147,22 @@ def test_forging_a_results_message_on_every_fd_fails(sandbox):
             os._exit(0)
     """
     assert_not_passed(run_attack(sandbox, program))
+
+
+def test_forged_results_then_hanging_up_and_sleeping_is_judged_and_killed(sandbox):
+    # Results and output pipes closed with one well-formed message in: the run is judged at once
+    # (not at the wall-clock cap), on the forged values, and the sleeper is killed.
+    program = """
+        import json, os, time
+        message = json.dumps({"load": {"ok": True}, "results": [["ok", ["i", "0"]]]})
+        os.write(4, len(message).to_bytes(4, "big") + message.encode())
+        for fd in (1, 2, 4):
+            os.close(fd)
+        time.sleep(60)
+    """
+    report = run_attack(sandbox, program, timeout_s=SHORT)
+    assert_not_passed(report, "failed")
+    assert report.duration_s < report.limits.wall_time_s
 
 
 def test_garbage_on_the_results_pipe_fails(sandbox):

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
+from score_envs.code.sandbox.api import _SLOTS
 
 SHORT = 0.25  # the CPU limit rounds up to 1 s; the wall-clock cap is 2 * 1 + 1 = 3 s
 DOUBLE = "def double(x):\n    return 2 * x\n"
@@ -391,6 +392,20 @@ def test_a_sleeper_on_a_worker_forked_ahead_hits_the_wall_clock_cap():
     assert "wall-clock" in report.detail
 
 
+def test_the_server_survives_a_wall_clock_kill_the_caller_asked_for():
+    # Such a kill used to unregister the run's kill pipe twice, which ended the server.
+    sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
+    with Sandbox() as sandbox:
+        for _ in range(2):  # the first run starts the server, the second leaves a worker ready
+            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        if sandbox.isolation != "namespaces":
+            pytest.skip("workers are forked ahead only with namespaces")
+        generation = sandbox._server.generation
+        assert sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        assert sandbox._server.generation == generation
+
+
 def test_a_run_on_a_worker_forked_ahead_gets_its_own_limits():
     with Sandbox() as sandbox:
         for _ in range(2):  # leave a worker ready, forked before these limits were known
@@ -400,6 +415,16 @@ def test_a_run_on_a_worker_forked_ahead_gets_its_own_limits():
         assert sandbox.run_tests(big, DOUBLE_TESTS).passed
         report = sandbox.run_tests(big, DOUBLE_TESTS, memory_mb=100)
     assert report.status == "memory", report.detail
+
+
+def test_runs_judged_before_the_server_report_give_their_uid_slots_back():
+    assert _SLOTS.settle(5.0)
+    free_before = len(_SLOTS._free)
+    with Sandbox() as sandbox:
+        for _ in range(5):
+            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+    assert _SLOTS.settle(5.0)
+    assert len(_SLOTS._free) == free_before
 
 
 def test_sandbox_restarts_its_server_after_it_is_killed():

@@ -151,6 +151,11 @@ class ForkServer:
         self.reason = hello["reason"]
         self.python = hello["python"]
 
+    @property
+    def running_generation(self) -> int:
+        """The generation of the server in use, or -1 once it is stopped (its workers are gone)."""
+        return self.generation if self._control is not None else -1
+
     def start(self) -> None:
         """Start the server now (it otherwise starts with the first run)."""
         with self._lock:

@@ -53,6 +53,8 @@ class RunOutput:
     output_exceeded: bool = False
     supervisor_lost: bool = False
     server_error: str = ""
+    unreported_status_fd: int = -1
+    """Judged before the server's report (see ``api._collect``): the status pipe, still open."""
 
 
 def _short(value: object) -> str:

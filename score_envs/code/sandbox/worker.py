@@ -56,6 +56,7 @@ def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdi
     job = _read_job(3)
     if request["mode"] == "probes":
         harness.run_probes(job, 4)
+        _hang_up()
     else:
         harness.serve_calls(job, 4, 5)
 
@@ -81,6 +82,21 @@ def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
     if "random" in sys.modules:
         sys.modules["random"].seed(0)  # a program's unseeded random is the same on every run
     harness.run_probes(job, 4)
+    _hang_up()
+
+
+def _hang_up() -> None:
+    """Close the results and output pipes as soon as the results are written.
+
+    The parent judges a run once both are at EOF (with one well-formed results message), so it
+    need not wait for this process to unmap its memory, leave its namespaces and be reaped.
+    Whatever the program's threads do from now on can no longer reach the parent.
+    """
+    for fd in (4, 1, 2):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def run_checker(request: dict, fds: dict[str, int], mode: str, root: str) -> None:

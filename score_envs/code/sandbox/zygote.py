@@ -126,6 +126,7 @@ class _Run:
         self.ended: dict[str, dict] = {}
         self.timed_out = False
         self.killed = False
+        self.watching_kill = False  # its kill fd is registered with the poller
 
 
 class Server:
@@ -182,6 +183,7 @@ class Server:
                     run.killed = True
                 self._kill(run)
                 self.poller.unregister(fd)
+                run.watching_kill = False
         now = time.monotonic()
         for run in list(self.by_kill_fd.values()):
             if now >= run.deadline:
@@ -295,6 +297,7 @@ class Server:
             self.by_pid[pid] = run
         self.by_kill_fd[run.kill_fd] = run
         self.poller.register(run.kill_fd, select.POLLIN | select.POLLHUP)
+        run.watching_kill = True
 
     def _kill(self, run: _Run) -> None:
         run.deadline = _NEVER  # nothing more to wait for but the reaping
@@ -350,8 +353,11 @@ class Server:
             pass  # the parent is gone
         if run.kill_fd in self.by_kill_fd:
             del self.by_kill_fd[run.kill_fd]
-            if not run.killed:
-                self.poller.unregister(run.kill_fd)
+        if run.watching_kill:
+            # (a kill request already unregistered it: unregistering twice raised KeyError and
+            # ended the server after every wall-clock kill of a ready worker's run)
+            self.poller.unregister(run.kill_fd)
+            run.watching_kill = False
         os.close(run.status_fd)
         os.close(run.kill_fd)
 
