@@ -17,7 +17,7 @@ from score_envs.code.procedural import ProceduralCodeSource
 from score_envs.core.env import DEFAULT_MAX_ATTEMPT_CHARS, SelfCorrectionEnv
 from score_envs.core.feedback import FeedbackFn, detail_feedback
 from score_envs.core.prompts import CODE_CORRECTION_INSTRUCTION, PromptTemplates
-from score_envs.core.task import TaskSource
+from score_envs.core.task import TaskSource, dataset_name
 
 CODE_FIRST_TURN_INSTRUCTION = (
     "You are an expert Python programmer. Write a Python program that solves the task below: "
@@ -163,7 +163,7 @@ class ScoreCodeEnv(SelfCorrectionEnv):
                     f"dataset_path and source={source!r} both choose the tasks; pass only one"
                 )
             tasks = load_code_dataset(dataset_path, format=dataset_format)
-            task_source = CodeDatasetSource(tasks, name=_dataset_name(dataset_path))
+            task_source = CodeDatasetSource(tasks, name=dataset_name(dataset_path))
         elif source == "humaneval":
             task_source = CodeDatasetSource(load_humaneval_package(), name="HumanEval")
         else:
@@ -178,10 +178,3 @@ class ScoreCodeEnv(SelfCorrectionEnv):
             max_attempt_chars=max_attempt_chars,
             render_mode=render_mode,
         )
-
-
-def _dataset_name(path: str | os.PathLike[str]) -> str:
-    name = os.path.basename(os.fspath(path))
-    for suffix in (".gz", ".jsonl", ".json"):
-        name = name.removesuffix(suffix)
-    return name

@@ -10,13 +10,12 @@ not bias the problem).
 
 from __future__ import annotations
 
-import operator
 import random
 import re
 from collections.abc import Sequence
 
-from score_envs.code.families import DIFFICULTY_LEVELS, FAMILIES, CodeProblem
-from score_envs.core.task import TASK_SEED_BITS, Task
+from score_envs.code.families import FAMILIES, CodeProblem
+from score_envs.core.task import Task, check_difficulty, check_task_seed, resolve_difficulties
 
 SOURCE_NAME = "procedural"
 """``metadata["source"]`` of procedural code tasks."""
@@ -52,11 +51,11 @@ class ProceduralCodeSource:
         difficulty: int | tuple[int, int] | Sequence[int] | None = None,
     ) -> None:
         self.families: tuple[str, ...] = _check_families(families)
-        self.difficulties: tuple[int, ...] = _check_difficulties(difficulty)
+        self.difficulties: tuple[int, ...] = resolve_difficulties(difficulty)
 
     def task_from_seed(self, seed: int) -> Task:
         """The task for ``seed`` (an int in ``[0, 2**63)``): family, level and problem."""
-        seed = _check_seed(seed)
+        seed = check_task_seed(seed)
         rng = random.Random(seed)
         family = rng.choice(self.families)
         level = rng.choice(self.difficulties)
@@ -96,8 +95,8 @@ def make_task(family: str, difficulty: int, seed: int) -> Task:
         True
     """
     family = _check_family(family)
-    difficulty = _check_level(difficulty)
-    seed = _check_seed(seed)
+    difficulty = check_difficulty(difficulty)
+    seed = check_task_seed(seed)
     problem = FAMILIES[family].generate(difficulty, seed)
     return Task(
         task_id=f"{FAMILY_PREFIX}{family}/d{difficulty}/{seed}",
@@ -123,18 +122,6 @@ def _metadata(problem: CodeProblem) -> dict[str, object]:
     }
 
 
-def _check_seed(seed: object) -> int:
-    if not isinstance(seed, bool):
-        try:
-            value = operator.index(seed)  # accepts numpy integers, rejects floats and strings
-        except TypeError:
-            pass
-        else:
-            if 0 <= value < 2**TASK_SEED_BITS:
-                return value
-    raise ValueError(f"seed must be an int in [0, 2**{TASK_SEED_BITS}), got {seed!r}")
-
-
 def _check_families(families: Sequence[str] | str | None) -> tuple[str, ...]:
     if families is None:
         return tuple(FAMILIES)
@@ -155,35 +142,3 @@ def _check_family(name: object) -> str:
     if not isinstance(name, str) or name not in FAMILIES:
         raise ValueError(f"unknown code family {name!r}; valid families: {', '.join(FAMILIES)}")
     return name
-
-
-def _check_difficulties(
-    difficulty: int | tuple[int, int] | Sequence[int] | None,
-) -> tuple[int, ...]:
-    if difficulty is None:
-        return DIFFICULTY_LEVELS
-    if isinstance(difficulty, (bool, str, bytes)) or not isinstance(
-        difficulty, (int, tuple, Sequence)
-    ):
-        raise ValueError(
-            "difficulty must be an int 1..5, a (low, high) tuple or a list of levels, "
-            f"got {difficulty!r}"
-        )
-    if isinstance(difficulty, int):
-        return (_check_level(difficulty),)
-    if isinstance(difficulty, tuple) and len(difficulty) == 2:
-        low, high = (_check_level(level) for level in difficulty)
-        if low > high:
-            raise ValueError(f"difficulty range must have low <= high, got {difficulty!r}")
-        return tuple(range(low, high + 1))
-    if len(difficulty) == 0:
-        raise ValueError("difficulty list must not be empty")
-    return tuple(sorted({_check_level(level) for level in difficulty}))
-
-
-def _check_level(level: object) -> int:
-    if isinstance(level, bool) or not isinstance(level, int):
-        raise ValueError(f"difficulty must be an int 1..5, got {level!r}")
-    if level not in DIFFICULTY_LEVELS:
-        raise ValueError(f"difficulty must be 1..5, got {level}")
-    return level

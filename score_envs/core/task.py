@@ -8,13 +8,93 @@ specified by Python, never hash order or the platform's floating point).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import operator
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 TASK_SEED_BITS = 63
 """Task seeds are drawn in ``[0, 2**63)`` so they fit a signed 64-bit integer (JSON, numpy, SQL)."""
+
+DIFFICULTY_LEVELS: tuple[int, ...] = (1, 2, 3, 4, 5)
+"""Every procedural family (math and code) accepts exactly these levels."""
+
+
+def dataset_name(path: str | os.PathLike[str]) -> str:
+    """The name a dataset-backed source goes by: the file name without ``.jsonl``/``.json``/``.gz``.
+
+    Example:
+        >>> dataset_name("data/gsm8k_test.jsonl.gz")
+        'gsm8k_test'
+    """
+    name = os.path.basename(os.fspath(path))
+    for suffix in (".gz", ".jsonl", ".json"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def check_task_seed(seed: object) -> int:
+    """Return ``seed`` as an int if it is one in ``[0, 2**63)``, else raise ``ValueError``.
+
+    Accepts numpy integers (``operator.index``), refuses bools, floats and strings.
+
+    Example:
+        >>> check_task_seed(7)
+        7
+    """
+    if isinstance(seed, bool):
+        raise ValueError(f"seed must be an int in [0, 2**{TASK_SEED_BITS}), got {seed!r}")
+    try:
+        value = operator.index(seed)
+    except TypeError:
+        raise ValueError(f"seed must be an int in [0, 2**{TASK_SEED_BITS}), got {seed!r}") from None
+    if not 0 <= value < 2**TASK_SEED_BITS:
+        raise ValueError(f"seed must be an int in [0, 2**{TASK_SEED_BITS}), got {value}")
+    return value
+
+
+def check_difficulty(difficulty: object) -> int:
+    """Return ``difficulty`` if it is an int in 1..5, else raise ``ValueError`` naming it.
+
+    Example:
+        >>> check_difficulty(3)
+        3
+    """
+    if isinstance(difficulty, bool) or not isinstance(difficulty, int):
+        raise ValueError(f"difficulty must be an int 1..5, got {difficulty!r}")
+    if difficulty not in DIFFICULTY_LEVELS:
+        raise ValueError(f"difficulty must be 1..5, got {difficulty}")
+    return difficulty
+
+
+def resolve_difficulties(
+    difficulty: int | tuple[int, int] | Sequence[int] | None,
+) -> tuple[int, ...]:
+    """The levels a task source draws from: all (None), one level, a ``(low, high)`` range, a list.
+
+    Example:
+        >>> resolve_difficulties((2, 4)), resolve_difficulties([5, 1, 5])
+        ((2, 3, 4), (1, 5))
+    """
+    if difficulty is None:
+        return DIFFICULTY_LEVELS
+    if isinstance(difficulty, (bool, str, bytes)) or not isinstance(difficulty, (int, Sequence)):
+        raise ValueError(
+            "difficulty must be an int 1..5, a (low, high) tuple or a list of levels, "
+            f"got {difficulty!r}"
+        )
+    if isinstance(difficulty, int):
+        return (check_difficulty(difficulty),)
+    if isinstance(difficulty, tuple) and len(difficulty) == 2:
+        low, high = (check_difficulty(level) for level in difficulty)
+        if low > high:
+            raise ValueError(f"difficulty range must have low <= high, got {difficulty!r}")
+        return tuple(range(low, high + 1))
+    if len(difficulty) == 0:
+        raise ValueError("difficulty list must not be empty")
+    return tuple(sorted({check_difficulty(level) for level in difficulty}))
 
 
 @dataclass(frozen=True)

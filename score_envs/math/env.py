@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from score_envs.core.env import DEFAULT_MAX_ATTEMPT_CHARS, SelfCorrectionEnv
 from score_envs.core.feedback import FeedbackFn
 from score_envs.core.prompts import MATH_TEMPLATES, PromptTemplates
-from score_envs.core.task import TaskSource
+from score_envs.core.task import TaskSource, dataset_name
 from score_envs.math.datasets import DatasetSource, load_math_dataset
 from score_envs.math.procedural import ProceduralMathSource
 from score_envs.math.verifier import MathGrader
@@ -104,7 +104,7 @@ class ScoreMathEnv(SelfCorrectionEnv):
                     f"dataset_path={os.fspath(dataset_path)!r}"
                 )
             tasks = load_math_dataset(dataset_path, format=dataset_format)
-            source = DatasetSource(tasks, name=_dataset_name(dataset_path))
+            source = DatasetSource(tasks, name=dataset_name(dataset_path))
         else:
             source = ProceduralMathSource(families=families, difficulty=difficulty)
         super().__init__(
@@ -116,10 +116,3 @@ class ScoreMathEnv(SelfCorrectionEnv):
             max_attempt_chars=max_attempt_chars,
             render_mode=render_mode,
         )
-
-
-def _dataset_name(path: str | os.PathLike[str]) -> str:
-    name = os.path.basename(os.fspath(path))
-    for suffix in (".gz", ".jsonl", ".json"):
-        name = name.removesuffix(suffix)
-    return name

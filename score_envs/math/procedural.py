@@ -9,13 +9,12 @@ the task whatever families or levels the rebuilding source was configured with.
 
 from __future__ import annotations
 
-import operator
 import random
 import re
 from collections.abc import Sequence
 
-from score_envs.core.task import TASK_SEED_BITS, Task
-from score_envs.math.families import DIFFICULTY_LEVELS, FAMILIES, check_difficulty
+from score_envs.core.task import Task, check_task_seed, resolve_difficulties
+from score_envs.math.families import FAMILIES, check_difficulty
 
 _TASK_ID = re.compile(r"(?P<family>[a-z_]+)/d(?P<difficulty>[0-9]+)/(?P<seed>[0-9]+)")
 
@@ -28,18 +27,6 @@ def family_names() -> list[str]:
         True
     """
     return sorted(FAMILIES)
-
-
-def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool):
-        raise ValueError(f"seed must be an int in [0, 2**{TASK_SEED_BITS}), got {seed!r}")
-    try:
-        value = operator.index(seed)  # accepts numpy integers, rejects floats and strings
-    except TypeError:
-        raise ValueError(f"seed must be an int in [0, 2**{TASK_SEED_BITS}), got {seed!r}") from None
-    if not 0 <= value < 2**TASK_SEED_BITS:
-        raise ValueError(f"seed must be an int in [0, 2**{TASK_SEED_BITS}), got {value}")
-    return value
 
 
 def _check_family(name: object) -> str:
@@ -60,7 +47,7 @@ def procedural_task(family: str, difficulty: int, seed: int) -> Task:
     """
     family = _check_family(family)
     difficulty = check_difficulty(difficulty)
-    seed = _check_seed(seed)
+    seed = check_task_seed(seed)
     task_id = f"{family}/d{difficulty}/{seed}"
     problem = FAMILIES[family].generate(random.Random(task_id), difficulty)
     return Task(
@@ -77,31 +64,6 @@ def procedural_task(family: str, difficulty: int, seed: int) -> Task:
             "params": dict(problem.params),
         },
     )
-
-
-def _resolve_levels(difficulty: int | tuple[int, int] | Sequence[int] | None) -> tuple[int, ...]:
-    if difficulty is None:
-        return DIFFICULTY_LEVELS
-    if isinstance(difficulty, bool) or isinstance(difficulty, (str, bytes)):
-        raise ValueError(
-            "difficulty must be an int 1..5, a (low, high) tuple or a list of levels, "
-            f"got {difficulty!r}"
-        )
-    if isinstance(difficulty, int):
-        return (check_difficulty(difficulty),)
-    if isinstance(difficulty, tuple) and len(difficulty) == 2:
-        low, high = (check_difficulty(level) for level in difficulty)
-        if low > high:
-            raise ValueError(f"difficulty range must have low <= high, got {difficulty!r}")
-        return tuple(range(low, high + 1))
-    if not isinstance(difficulty, Sequence):
-        raise ValueError(
-            "difficulty must be an int 1..5, a (low, high) tuple or a list of levels, "
-            f"got {difficulty!r}"
-        )
-    if len(difficulty) == 0:
-        raise ValueError("difficulty list must not be empty")
-    return tuple(sorted({check_difficulty(level) for level in difficulty}))
 
 
 def _resolve_families(families: Sequence[str] | str | None) -> tuple[str, ...]:
@@ -151,11 +113,11 @@ class ProceduralMathSource:
         difficulty: int | tuple[int, int] | Sequence[int] | None = None,
     ) -> None:
         self.families: tuple[str, ...] = _resolve_families(families)
-        self.difficulties: tuple[int, ...] = _resolve_levels(difficulty)
+        self.difficulties: tuple[int, ...] = resolve_difficulties(difficulty)
 
     def task_from_seed(self, seed: int) -> Task:
         """The task for ``seed`` (an int in ``[0, 2**63)``); the same seed, the same task."""
-        seed = _check_seed(seed)
+        seed = check_task_seed(seed)
         rng = random.Random(seed)
         family = rng.choice(self.families)
         difficulty = rng.choice(self.difficulties)

@@ -11,7 +11,6 @@ from types import MappingProxyType
 
 from score_envs.code.families.balanced_brackets import BalancedBrackets
 from score_envs.code.families.base import (
-    DIFFICULTY_LEVELS,
     CodeFamily,
     CodeProblem,
     EdgeCase,
@@ -34,6 +33,7 @@ from score_envs.code.families.robot_walk import RobotWalk
 from score_envs.code.families.rotate_list import RotateList
 from score_envs.code.families.run_length_encode import RunLengthEncode
 from score_envs.code.families.second_largest import SecondLargest
+from score_envs.core.task import DIFFICULTY_LEVELS
 
 FAMILIES: Mapping[str, CodeFamily] = MappingProxyType(
     {

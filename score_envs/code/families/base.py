@@ -41,8 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar
 
-DIFFICULTY_LEVELS: tuple[int, ...] = (1, 2, 3, 4, 5)
-"""The procedural difficulty levels."""
+from score_envs.core.task import DIFFICULTY_LEVELS
 
 RANDOM_TESTS: dict[int, int] = {1: 6, 2: 6, 3: 7, 4: 8, 5: 9}
 """Random (typical-input) hidden tests per level, on top of the level's edge cases."""

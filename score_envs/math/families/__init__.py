@@ -13,13 +13,9 @@ Example:
 
 from __future__ import annotations
 
+from score_envs.core.task import DIFFICULTY_LEVELS, check_difficulty
 from score_envs.math.families.arithmetic import Arithmetic
-from score_envs.math.families.base import (
-    DIFFICULTY_LEVELS,
-    MathFamily,
-    Problem,
-    check_difficulty,
-)
+from score_envs.math.families.base import MathFamily, Problem
 from score_envs.math.families.combinatorics import Combinatorics
 from score_envs.math.families.fractions import Fractions
 from score_envs.math.families.gcd_lcm import GcdLcm

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, ClassVar, TypeVar
 
-DIFFICULTY_LEVELS: tuple[int, ...] = (1, 2, 3, 4, 5)
-"""Every family accepts exactly these levels; what a level changes is documented per family."""
+from score_envs.core.task import check_difficulty
 
 MIN_DISTRACTORS = 3
 """Each problem carries at least this many distinct wrong answers (enough for a 4-way choice)."""
@@ -28,20 +27,6 @@ MAX_DISTRACTORS = 5
 
 Number = int | Fraction
 Value = TypeVar("Value", bound=Hashable)
-
-
-def check_difficulty(difficulty: object) -> int:
-    """Return ``difficulty`` if it is an int in 1..5, else raise ``ValueError`` naming it.
-
-    Example:
-        >>> check_difficulty(3)
-        3
-    """
-    if isinstance(difficulty, bool) or not isinstance(difficulty, int):
-        raise ValueError(f"difficulty must be an int 1..5, got {difficulty!r}")
-    if difficulty not in DIFFICULTY_LEVELS:
-        raise ValueError(f"difficulty must be 1..5, got {difficulty}")
-    return difficulty
 
 
 @dataclass(frozen=True)
