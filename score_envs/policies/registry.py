@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable
 
 from score_envs.policies.base import Policy
-from score_envs.policies.scripted import MAX_SPEC_CHARS, make_policy
+from score_envs.policies.scripted import check_policy_spec, make_policy
 
 PolicyFactory = Callable[[str], Policy]
 """Builds a policy from the part of a spec after its ``prefix:``."""
@@ -60,12 +60,7 @@ def build_policy(spec: str) -> Policy:
         >>> build_policy("noisy:p1=0.5").name
         'noisy:p1=0.5,i2c=0.2,c2i=0.05'
     """
-    if not isinstance(spec, str):
-        raise ValueError(f"policy spec must be a str, got {type(spec).__name__}")
-    if len(spec) > MAX_SPEC_CHARS:
-        raise ValueError(
-            f"policy spec must be at most {MAX_SPEC_CHARS} characters, got {len(spec)}"
-        )
+    check_policy_spec(spec)
     prefix, has_rest, rest = spec.strip().partition(":")
     factory = _FACTORIES.get(prefix.strip().lower()) if has_rest else None
     if factory is None:

@@ -300,6 +300,22 @@ _NOISY_KEYS = {
 _SPEC_FORMS = "copy-first[:SPEC], noisy[:p1=P,i2c=P,c2i=P], oracle, random"
 
 
+def check_policy_spec(spec: object) -> str:
+    """Refuse what is not a policy spec at all: a non-string, or one longer than the cap.
+
+    Example:
+        >>> check_policy_spec("oracle")
+        'oracle'
+    """
+    if not isinstance(spec, str):
+        raise ValueError(f"policy spec must be a str, got {type(spec).__name__}")
+    if len(spec) > MAX_SPEC_CHARS:
+        raise ValueError(
+            f"policy spec must be at most {MAX_SPEC_CHARS} characters, got {len(spec)}"
+        )
+    return spec
+
+
 def make_policy(spec: str) -> Policy:
     """Build a built-in policy from a spec string.
 
@@ -313,12 +329,7 @@ def make_policy(spec: str) -> Policy:
         >>> make_policy("copy-first:noisy:p1=0.6,i2c=0.2,c2i=0.05").name
         'copy-first:noisy:p1=0.6,i2c=0.2,c2i=0.05'
     """
-    if not isinstance(spec, str):
-        raise ValueError(f"policy spec must be a str, got {type(spec).__name__}")
-    if len(spec) > MAX_SPEC_CHARS:
-        raise ValueError(
-            f"policy spec must be at most {MAX_SPEC_CHARS} characters, got {len(spec)}"
-        )
+    check_policy_spec(spec)
     name, has_arguments, arguments = spec.strip().partition(":")
     name = name.strip().lower()
     if name not in BUILTIN_POLICIES:
