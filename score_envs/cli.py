@@ -373,7 +373,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
+def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -400,11 +400,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo = sub.add_parser("demo", help="leaderboard of the built-in policies on ScoreMath-v0")
     demo.add_argument(
-        "--episodes", type=int, default=1000, help="ScoreMath-v0 episodes per policy (1000)"
+        "--episodes",
+        type=_positive_int,
+        default=1000,
+        help="ScoreMath-v0 episodes per policy (1000)",
     )
     demo.add_argument(
         "--code-episodes",
-        type=int,
+        type=_non_negative_int,
         default=200,
         help="ScoreCode-v0 episodes per policy, each program run in the sandbox (200; 0 skips)",
     )
@@ -433,7 +436,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--policy", required=True, help="policy spec (score-envs list shows them)")
     run.add_argument("--episodes", type=_positive_int, default=100, help="episodes (100)")
-    run.add_argument("--seed", type=_seed, default=0, help="episode i resets with seed+i (0)")
+    run.add_argument(
+        "--seed", type=_non_negative_int, default=0, help="episode i resets with seed+i (0)"
+    )
     run.add_argument("--out", required=True, help="results file, e.g. results/NAME.jsonl")
     run.add_argument("--backend", choices=BACKENDS, default="local", help="where to run (local)")
     run.add_argument(
@@ -473,12 +478,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else 2
-    if getattr(args, "episodes", 1) < 1:
-        print("score-envs: error: --episodes must be >= 1", file=sys.stderr)
-        return 2
-    if getattr(args, "code_episodes", 0) < 0:
-        print("score-envs: error: --code-episodes must be >= 0", file=sys.stderr)
-        return 2
     try:
         return args.func(args)
     except ValueError as exc:
