@@ -256,6 +256,20 @@ def test_checker_tests_may_expect_an_exception_from_the_program():
     assert run_tests(program, tests, entry_point="root").passed
 
 
+def test_a_checker_runs_two_processes_share_one_allowed_cpu():
+    # A checker run is a ping-pong of calls: on one CPU each call is a local context switch.
+    tests = (
+        "def check(candidate):\n"
+        "    def cpus():\n"
+        "        return candidate()\n"  # a helper function: only the checker can run this
+        "    assert len(cpus()) == 1\n"
+        f"    assert set(cpus()) <= {set(os.sched_getaffinity(0))!r}\n"
+    )
+    program = "import os\ndef cpus():\n    return sorted(os.sched_getaffinity(0))\n"
+    report = run_tests(program, tests, entry_point="cpus")
+    assert (report.status, report.passed_count, report.total) == ("passed", 2, 2), report.detail
+
+
 def test_computed_expectation_in_assert_list_uses_the_checker():
     tests = ["assert squares(3) == [i * i for i in range(3)]"]
     assert run_tests("def squares(n):\n    return [i * i for i in range(n)]\n", tests).passed

@@ -360,6 +360,7 @@ class Sandbox:
                 "limits": limits.to_dict(),
                 "program_uid": UID_BASE - 2 * slot,
                 "checker_uid": UID_BASE - 2 * slot - 1,
+                "slot": slot,
             }
             output, generation = self._drive(request, jobs, limits)
             status_fd = output.unreported_status_fd

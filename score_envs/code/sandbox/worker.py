@@ -42,6 +42,7 @@ def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdi
     r"""Body of the program worker of a run (does not return normally: the caller ``_exit``\ s)."""
     uid = request["program_uid"]
     limits = request["limits"]
+    share_cpu(request)
     if mode == "namespaces":
         isolation.unshare(isolation.RUN_PRIVATE_NAMESPACES)
         isolation.enter_run_root(root, uid, int(limits["max_file_mb"]))
@@ -103,12 +104,31 @@ def run_checker(request: dict, fds: dict[str, int], mode: str, root: str) -> Non
     """Body of the checker process (trusted test code; never the program's)."""
     import ast  # noqa: F401 - needed by the checker; imported while the files are still readable
 
+    share_cpu(request)
+
     if mode == "namespaces":
         os.chroot(root)
     keep = {fds["checker_job"]: 3, fds["requests"]: 4, fds["replies"]: 5, fds["result"]: 6}
     null = os.open(os.devnull, os.O_WRONLY)
     _lock_down(request["limits"], keep, null, request["checker_uid"], "/", mode)
     checker.run_checker(_read_job(3), 4, 5, 6)
+
+
+def share_cpu(request: dict) -> None:
+    """Run on the CPU the server chose for this run's pair of processes (checker runs).
+
+    A checker run is a ping-pong of calls between the checker and the program process: one of
+    them is always waiting for the other. On one CPU a call costs two local context switches; on
+    two, each call wakes a CPU that went idle (an inter-processor interrupt, slow in a VM), which
+    measured 3x slower (118 vs 36 us per call on our 2-core VM). Speed only: a program that
+    changes its own affinity gains nothing but its own slowdown.
+    """
+    cpu = request.get("cpu")
+    if isinstance(cpu, int):
+        try:
+            os.sched_setaffinity(0, {cpu})
+        except OSError:
+            pass
 
 
 def _lock_down(

@@ -140,6 +140,7 @@ class Server:
         self.by_kill_fd: dict[int, _Run] = {}
         self.poller = select.poll()
         self.wake_read, self.wake_write = os.pipe()
+        self.cpus = sorted(os.sched_getaffinity(0))
 
     def serve(self) -> None:
         """Run until the parent closes the control socket, then kill every run."""
@@ -272,6 +273,8 @@ class Server:
                     "requests": requests_write,
                     "replies": replies_read,
                 }
+            if request["mode"] != "probes":
+                request["cpu"] = self._pair_cpu(request)
             pid = self._fork(worker.run_program, request, program_fds, self.mode, ROOT_DIR, workdir)
             run.pending[pid] = "program"
             if request["mode"] != "probes":
@@ -291,6 +294,14 @@ class Server:
                 os.close(fd)
             if started:
                 self._supervise(run)
+
+    def _pair_cpu(self, request: dict) -> int:
+        """The one CPU that a checker run's two processes share (see ``worker.share_cpu``).
+
+        Chosen by the run's slot, so that concurrent checker runs spread over the CPUs.
+        """
+        slot = max(0, int(request.get("slot", 0)))
+        return self.cpus[slot % len(self.cpus)]
 
     def _supervise(self, run: _Run) -> None:
         for pid in run.pending:
