@@ -474,13 +474,13 @@ RATIOS: tuple[tuple[str, str, tuple[str, ...], float | None], ...] = (
         "ScoreMath-v0 (all) vs GEM rg:basic_arithmetic",
         "score_math",
         ("gem_rg_basic_arithmetic",),
-        None,
+        2.0,
     ),
     (
         "ScoreMath-v0 (all) vs GEM rg:basic_arithmetic, both reset(seed=i)",
         "score_math_seeded",
         ("gem_rg_basic_arithmetic_seeded",),
-        None,
+        2.0,
     ),
     (
         "ScoreMath-v0 arithmetic vs reasoning-gym basic_arithmetic",

@@ -27,6 +27,8 @@ DEFAULT_MAX_ATTEMPT_CHARS = 32_000
 MAX_PROMPT_CHARS = 200_000
 """A task prompt longer than this is a broken source, not model output: it raises."""
 
+_TASK_SEED_LIMIT = 2**TASK_SEED_BITS
+
 
 class SelfCorrectionEnv(gym.Env[str, str]):
     """A multi-turn self-correction episode over tasks from a :class:`TaskSource`.
@@ -197,20 +199,21 @@ class SelfCorrectionEnv(gym.Env[str, str]):
             return Grade(correct=False, reason="grader_error", detail=repr(exc)[:500])
 
     def _choose_task(self, options: Mapping[str, Any]) -> Task:
-        unknown = set(options) - {"task", "task_id"}
-        if unknown:
-            raise ValueError(
-                f"unknown reset options {sorted(unknown)}; expected 'task' or 'task_id'"
-            )
-        if "task" in options:
-            if not isinstance(options["task"], Task):
+        if options:
+            unknown = set(options) - {"task", "task_id"}
+            if unknown:
                 raise ValueError(
-                    f"options['task'] must be a Task, got {type(options['task']).__name__}"
+                    f"unknown reset options {sorted(unknown)}; expected 'task' or 'task_id'"
                 )
-            return options["task"]
-        if "task_id" in options:
-            return self.task_source.task_from_id(options["task_id"])
-        task_seed = int(self.np_random.integers(0, 2**TASK_SEED_BITS))
+            if "task" in options:
+                if not isinstance(options["task"], Task):
+                    raise ValueError(
+                        f"options['task'] must be a Task, got {type(options['task']).__name__}"
+                    )
+                return options["task"]
+            if "task_id" in options:
+                return self.task_source.task_from_id(options["task_id"])
+        task_seed = int(self.np_random.integers(0, _TASK_SEED_LIMIT))
         return self.task_source.task_from_seed(task_seed)
 
     def _append(self, role: str, content: str) -> None:

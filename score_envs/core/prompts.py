@@ -7,6 +7,7 @@ Users replace them by passing their own :class:`PromptTemplates` to the env.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -66,14 +67,35 @@ class PromptTemplates:
 
     def first_message(self, problem: str) -> str:
         """The first user message for ``problem``."""
-        return self.first_turn.format(problem=problem)
+        return _fill(self.first_turn, problem)
 
     def correction_message(self, problem: str, feedback: str | None = None) -> str:
         """The user message that asks for another attempt, with optional feedback first."""
-        instruction = self.correction.format(problem=problem)
+        instruction = _fill(self.correction, problem)
         if feedback:
             return feedback + self.feedback_separator + instruction
         return instruction
+
+
+def _fill(template: str, problem: str) -> str:
+    """``template.format(problem=problem)``; messages are rendered at every reset and step."""
+    parts = _literal_parts(template)
+    if parts is None or not isinstance(problem, str):
+        return template.format(problem=problem)
+    return problem.join(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _literal_parts(template: str) -> tuple[str, ...] | None:
+    """The text around each ``{problem}``, or None when the template has any other brace.
+
+    Joining these parts around the problem gives the text ``str.format`` gives, without parsing
+    the template each time; escaped braces or a format spec are left to ``str.format``.
+    """
+    parts = tuple(template.split("{problem}"))
+    if any("{" in part or "}" in part for part in parts):
+        return None
+    return parts
 
 
 MATH_TEMPLATES = PromptTemplates(

@@ -4,7 +4,10 @@ The check runs in tiers, cheapest first, and every tier is bounded by constructi
 size estimates made *before* computing, and a deterministic work budget), so it never hangs and
 never runs model text as code, from any thread:
 
-1. **Text**: identical strings, then identical normalised strings.
+1. **Text**: identical strings; then, when both answers are in a plain form (a number, a bare
+   list or tuple of numbers, a polynomial with integer coefficients), their values compared
+   directly (:mod:`score_envs.math.plain_answers`, the common case, without parsing); then
+   identical normalised strings.
 2. **Exact rationals** (:func:`fractions.Fraction`): integers, decimals, ``a/b``, ``\\frac{a}{b}``,
    mixed numbers, percentages, and any arithmetic of them, including integer powers whose size is
    estimated first. ``0.25`` equals ``\\frac14``; ``0.3333333`` does **not** equal ``1/3``.
@@ -104,6 +107,7 @@ from score_envs.math.parsing import (
     parse_answer,
     to_sympy,
 )
+from score_envs.math.plain_answers import plain_verdict
 from score_envs.math.polynomial_identity import polynomial_identity
 
 _LOGGER = logging.getLogger(__name__)
@@ -628,66 +632,6 @@ def _prepare(text: str) -> _Prepared:
         return _Prepared(normalized, None, "unparsable")
 
 
-_PLAIN_VALUE = re.compile(
-    r"(?P<sign>-?)(?:"
-    r"(?P<integer>\d{1,50})(?:\.(?P<decimals>\d{1,50}))?"
-    r"|\\[dt]?frac\{(?P<numerator>\d{1,50})\}\{(?P<denominator>\d{1,50})\}"
-    r"|(?P<coefficient>\d{1,50})?\\sqrt\{(?P<radicand>\d{1,50})\})"
-)
-
-
-def _plain_value(text: str) -> tuple[int, int | Fraction] | None:
-    """A plainly written number as ``(sign, square)``, else None.
-
-    Plain forms: an integer, a decimal, ``\\frac{a}{b}`` (also ``\\dfrac``, ``\\tfrac``) and
-    ``a\\sqrt{b}``, each with an optional minus sign. Two reals are equal exactly when their
-    signs and their squares are, and the square of ``a\\sqrt{b}`` is the integer ``a^2 b``, so
-    these answers compare exactly without parsing or sampling.
-    """
-    match = _PLAIN_VALUE.fullmatch(text)
-    if match is None:
-        return None
-    integer, radicand = match.group("integer"), match.group("radicand")
-    value: int | Fraction
-    if integer is not None:
-        decimals = match.group("decimals")
-        value = int(integer) if decimals is None else Fraction(f"{integer}.{decimals}")
-        square = value * value
-    elif radicand is None:
-        denominator = int(match.group("denominator"))
-        if denominator == 0:
-            return None
-        value = Fraction(int(match.group("numerator")), denominator)
-        square = value * value
-    else:
-        coefficient = match.group("coefficient")
-        root = int(coefficient) if coefficient is not None else 1
-        square = root * root * int(radicand)
-    if not square:
-        return 0, 0
-    return (-1 if match.group("sign") else 1), square
-
-
-def _plain_verdict(predicted: str, reference: str) -> bool | None:
-    """The verdict for plainly written numbers, radicals or bare lists of them, else None.
-
-    The fast path of the most common answers (every procedural integer, fraction, radical and
-    root list): such strings mean exactly their values, and a bare ``a, b`` list is the set of
-    its items, so comparing values (or sets of values) gives the verdict the full
-    normalise-parse-evaluate path gives, without that path.
-    """
-    first, second = _plain_value(predicted), _plain_value(reference)
-    if first is not None and second is not None:
-        return first == second
-    if first is not None or second is not None or ", " not in predicted or ", " not in reference:
-        return None
-    items_first = [_plain_value(item) for item in predicted.split(", ")]
-    items_second = [_plain_value(item) for item in reference.split(", ")]
-    if None in items_first or None in items_second:
-        return None
-    return set(items_first) == set(items_second)
-
-
 def _text_key(text: str) -> str:
     return "".join(text.lower().split())
 
@@ -744,7 +688,7 @@ def _check(predicted: str, reference: str) -> tuple[bool, str]:
     predicted, reference = predicted.strip(), reference.strip()
     if predicted == reference:
         return True, "equivalent"
-    plain = _plain_verdict(predicted, reference)
+    plain = plain_verdict(predicted, reference)
     if plain is not None:
         return plain, "equivalent" if plain else "not_equivalent"
     mine, theirs = _prepare(predicted), _prepare(reference)

@@ -63,8 +63,12 @@ def extract_answer(text: str) -> str | None:
     if not isinstance(text, str):
         return None
     window = text[-MAX_TEXT_CHARS:]
-    best: tuple[int, str] | None = None
-    for candidate in (_last_box(window), _last_minerva(window), _last_gsm8k(window)):
+    best = _last_box(window)
+    # Only a marker that starts after the last box can win, so the other two are searched for
+    # after it (the box usually ends the response: the case-insensitive scan of a long text for
+    # the Minerva sentence would cost more than all the rest).
+    after = 0 if best is None else best[0] + 1
+    for candidate in (_last_minerva(window, after), _last_gsm8k(window, after)):
         if candidate is not None and (best is None or candidate[0] > best[0]):
             best = candidate
     if best is not None:
@@ -104,6 +108,11 @@ def _last_box(text: str) -> tuple[int, str] | None:
 
 
 def _matching_brace(text: str, open_index: int) -> int | None:
+    close = text.find("}", open_index + 1)
+    if close < 0:
+        return None
+    if text.find("{", open_index + 1, close) < 0 and text.find("\\", open_index + 1, close) < 0:
+        return close  # the usual flat box, \boxed{42}: nothing nested or escaped before its "}"
     depth = 0
     for match in _BRACE_SCAN.finditer(text, open_index):
         token = match.group()
@@ -116,15 +125,16 @@ def _matching_brace(text: str, open_index: int) -> int | None:
     return None
 
 
-def _last_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+def _last_match(pattern: re.Pattern[str], text: str, start: int = 0) -> re.Match[str] | None:
     last = None
-    for last in pattern.finditer(text):  # noqa: B007 - we want the final match
+    for last in pattern.finditer(text, start):  # noqa: B007 - we want the final match
         pass
     return last
 
 
-def _last_minerva(text: str) -> tuple[int, str] | None:
-    match = _last_match(_MINERVA, text)
+def _last_minerva(text: str, after: int = 0) -> tuple[int, str] | None:
+    """The last Minerva sentence that starts at ``after`` or later."""
+    match = _last_match(_MINERVA, text, after)
     if match is None:
         return None
     rest = text[match.end() :]
@@ -138,9 +148,10 @@ def _last_minerva(text: str) -> tuple[int, str] | None:
     return (match.start(), content) if content else None
 
 
-def _last_gsm8k(text: str) -> tuple[int, str] | None:
+def _last_gsm8k(text: str, after: int = 0) -> tuple[int, str] | None:
+    """The last ``#### X`` marker, if it starts at ``after`` or later."""
     start = text.rfind("####")
-    if start < 0:
+    if start < after:
         return None
     rest = text[start + 4 :]
     newline = rest.find("\n")

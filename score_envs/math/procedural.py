@@ -45,9 +45,11 @@ def procedural_task(family: str, difficulty: int, seed: int) -> Task:
         >>> task.task_id, task.family, task.difficulty, task.metadata["source"]
         ('arithmetic/d2/7', 'arithmetic', 2, 'procedural')
     """
-    family = _check_family(family)
-    difficulty = check_difficulty(difficulty)
-    seed = check_task_seed(seed)
+    return _build_task(_check_family(family), check_difficulty(difficulty), check_task_seed(seed))
+
+
+def _build_task(family: str, difficulty: int, seed: int) -> Task:
+    """:func:`procedural_task` for arguments already checked (the per-episode path)."""
     task_id = f"{family}/d{difficulty}/{seed}"
     problem = FAMILIES[family].generate(random.Random(task_id), difficulty)
     return Task(
@@ -121,7 +123,7 @@ class ProceduralMathSource:
         rng = random.Random(seed)
         family = rng.choice(self.families)
         difficulty = rng.choice(self.difficulties)
-        return procedural_task(family, difficulty, seed)
+        return _build_task(family, difficulty, seed)
 
     def task_from_id(self, task_id: str) -> Task:
         """Rebuild a task from its id ``"{family}/d{level}/{seed}"``.

@@ -124,3 +124,12 @@ def test_long_response_is_searched_at_its_end():
 def test_box_before_the_search_window_is_not_seen():
     text = r"\boxed{9} " + "word " * MAX_TEXT_CHARS
     assert extract_answer(text) is None
+
+
+def test_markers_that_start_before_the_last_box_lose_to_it():
+    text = "Final Answer: The final answer is $3$. I hope it is correct.\n#### 3\nNo: \\boxed{4}"
+    assert extract_answer(text) == "4"
+
+
+def test_flat_box_ends_at_its_first_closing_brace():
+    assert extract_answer(r"so $\boxed{12}}$ it is") == "12"

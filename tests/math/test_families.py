@@ -21,6 +21,7 @@ import pytest
 
 from score_envs.math.families import DIFFICULTY_LEVELS, FAMILIES, MathFamily, Problem
 from score_envs.math.families.base import (
+    exact_ratio,
     final_answer_sentence,
     format_number,
     format_polynomial,
@@ -498,6 +499,30 @@ def test_pick_distractors_drops_values_equal_to_the_answer_even_when_written_dif
         Fraction(1, 2), [Fraction(2, 4), Fraction(1, 3)], format_number, [1, 2]
     )
     assert picked == ("\\frac{1}{3}", "1", "2")
+
+
+def test_pick_distractors_treats_an_int_and_an_equal_fraction_as_one_value():
+    # Families keep whole values as ints (cheap) and the rest as Fractions: equal values must
+    # still collide, inside tuples too.
+    picked = pick_distractors(
+        (1, Fraction(1, 2)),
+        [(Fraction(2, 2), Fraction(2, 4)), (2, Fraction(1, 2)), (Fraction(4, 2), Fraction(1, 2))],
+        format_tuple,
+        [(3, 3), (4, 4)],
+    )
+    assert picked == ("(2, \\frac{1}{2})", "(3, 3)", "(4, 4)")
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [(6, 3, 2), (6, -3, -2), (0, 5, 0), (6, 4, Fraction(3, 2)), (-1, 3, Fraction(-1, 3))],
+)
+def test_exact_ratio_is_an_int_when_whole_and_the_reduced_fraction_otherwise(
+    numerator, denominator, expected
+):
+    value = exact_ratio(numerator, denominator)
+    assert value == Fraction(numerator, denominator) == expected
+    assert type(value) is type(expected)
 
 
 def test_pick_distractors_caps_at_five_realistic_mistakes():

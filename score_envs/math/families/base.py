@@ -94,10 +94,28 @@ def format_number(value: Number) -> str:
         return str(value)
     if not isinstance(value, Fraction):
         value = Fraction(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    sign = "-" if value < 0 else ""
-    return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
+    # Plain int operations on the parts: comparing a Fraction with 0 costs as much as the rest.
+    numerator, denominator = value.numerator, value.denominator
+    if denominator == 1:
+        return str(numerator)
+    if numerator < 0:
+        return f"-\\frac{{{-numerator}}}{{{denominator}}}"
+    return f"\\frac{{{numerator}}}{{{denominator}}}"
+
+
+def exact_ratio(numerator: int, denominator: int) -> Number:
+    """``numerator / denominator`` exactly: an int when it divides, else a reduced Fraction.
+
+    Equal values compare and hash alike either way, so this is ``Fraction(numerator,
+    denominator)`` for every use here, but the common whole-number case stays a cheap int.
+
+    Example:
+        >>> exact_ratio(6, -3), exact_ratio(6, 4)
+        (-2, Fraction(3, 2))
+    """
+    if numerator % denominator == 0:
+        return numerator // denominator
+    return Fraction(numerator, denominator)
 
 
 def format_tuple(values: Iterable[Number]) -> str:
@@ -107,7 +125,7 @@ def format_tuple(values: Iterable[Number]) -> str:
         >>> format_tuple([2, -3])
         '(2, -3)'
     """
-    return "(" + ", ".join(format_number(v) for v in values) + ")"
+    return "(" + ", ".join(map(format_number, values)) + ")"
 
 
 def format_root_set(roots: Iterable[Number]) -> str:
@@ -127,17 +145,11 @@ def format_terms(terms: Iterable[tuple[Number, str]]) -> str:
         >>> format_terms([(6, "x^2"), (-1, "x"), (-6, "")])
         '6x^2 - x - 6'
     """
-    parts: list[str] = []
+    text = ""
     for coefficient, monomial in terms:
-        if coefficient == 0:
-            continue
-        magnitude = abs(coefficient)
-        body = monomial if (monomial and magnitude == 1) else format_number(magnitude) + monomial
-        if not parts:
-            parts.append(("-" if coefficient < 0 else "") + body)
-        else:
-            parts.append((" - " if coefficient < 0 else " + ") + body)
-    return "".join(parts) if parts else "0"
+        if coefficient != 0:
+            text = _with_term(text, coefficient, monomial)
+    return text or "0"
 
 
 def format_polynomial(coefficients: Sequence[Number], variable: str = "x") -> str:
@@ -147,13 +159,39 @@ def format_polynomial(coefficients: Sequence[Number], variable: str = "x") -> st
         >>> format_polynomial([6, 5, -6])
         '6x^2 + 5x - 6'
     """
-    degree = len(coefficients) - 1
-    terms = []
-    for index, coefficient in enumerate(coefficients):
-        power = degree - index
-        monomial = "" if power == 0 else variable if power == 1 else f"{variable}^{power}"
-        terms.append((coefficient, monomial))
-    return format_terms(terms)
+    text = ""
+    power = len(coefficients)
+    for coefficient in coefficients:
+        power -= 1
+        if coefficient == 0:
+            continue
+        # _with_term, inlined: polynomials are rendered several times per problem.
+        if coefficient < 0:
+            sign, magnitude = (" - " if text else "-"), -coefficient
+        else:
+            sign, magnitude = (" + " if text else ""), coefficient
+        if power == 0:
+            monomial = ""
+        elif power == 1:
+            monomial = variable
+        else:
+            monomial = f"{variable}^{power}"
+        if magnitude == 1 and monomial:
+            text += sign + monomial
+        else:
+            number = str(magnitude) if type(magnitude) is int else format_number(magnitude)
+            text += sign + number + monomial
+    return text or "0"
+
+
+def _with_term(text: str, coefficient: Number, monomial: str) -> str:
+    """``text`` (a sum so far, maybe empty) followed by one nonzero signed term."""
+    negative = coefficient < 0
+    magnitude = -coefficient if negative else coefficient
+    body = monomial if (monomial and magnitude == 1) else format_number(magnitude) + monomial
+    if text:
+        return text + (" - " if negative else " + ") + body
+    return "-" + body if negative else body
 
 
 def simplify_sqrt(radicand: int) -> tuple[int, int]:
@@ -225,10 +263,12 @@ def pick_distractors(
         for candidate in candidates:
             if len(chosen) >= limit:
                 return
-            if candidate is None or candidate in seen:
+            if candidate is None:
                 continue
-            seen.add(candidate)
-            chosen.append(render(candidate))
+            known = len(seen)
+            seen.add(candidate)  # hashed once (a Fraction's hash is not cheap): new if it grew
+            if len(seen) > known:
+                chosen.append(render(candidate))
 
     take(mistakes, MAX_DISTRACTORS)
     if len(chosen) < MIN_DISTRACTORS:

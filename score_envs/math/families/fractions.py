@@ -167,5 +167,11 @@ class Fractions(MathFamily):
     @staticmethod
     def _proper_fraction(rng: random.Random, max_denominator: int) -> Fraction:
         denominator = rng.randint(2, max_denominator)
-        numerator = rng.choice([n for n in range(1, denominator) if math.gcd(n, denominator) == 1])
-        return Fraction(numerator, denominator)
+        return Fraction(rng.choice(_COPRIME_NUMERATORS[denominator]), denominator)
+
+
+_COPRIME_NUMERATORS: dict[int, tuple[int, ...]] = {
+    denominator: tuple(n for n in range(1, denominator) if math.gcd(n, denominator) == 1)
+    for denominator in range(2, max(bound for _, bound, _ in LEVELS.values()) + 1)
+}
+"""The numerators of the proper fractions in lowest terms, by denominator, in ascending order."""

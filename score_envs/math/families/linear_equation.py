@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from fractions import Fraction
 
 from score_envs.math.families.base import (
     MathFamily,
     Problem,
+    exact_ratio,
     final_answer_sentence,
     format_number,
     format_terms,
@@ -87,14 +87,14 @@ class LinearEquation(MathFamily):
         const_left = a * b + e if difficulty >= 4 else b
         const_right = c * d if difficulty == 5 else d
         x_net, const_net = x_left - x_right, const_right - const_left
-        answer = Fraction(const_net, x_net)
+        answer = exact_ratio(const_net, x_net)
         mistakes = [
-            Fraction(const_right + const_left, x_net),  # a constant moved without its sign
-            Fraction(const_net, x_left + x_right) if x_left + x_right != 0 else None,
-            Fraction(x_net, const_net) if const_net != 0 else None,  # divided the wrong way
+            exact_ratio(const_right + const_left, x_net),  # a constant moved without its sign
+            exact_ratio(const_net, x_left + x_right) if x_left + x_right != 0 else None,
+            exact_ratio(x_net, const_net) if const_net != 0 else None,  # divided the wrong way
             # not distributed: a(x + b) + e read as ax + b + e, c(x + d) as cx + d
-            Fraction(d - (b + e), x_net) if difficulty >= 4 else None,
-            Fraction(const_net),  # forgot to divide
+            exact_ratio(d - (b + e), x_net) if difficulty >= 4 else None,
+            const_net,  # forgot to divide
             -answer,
         ]
         answer_text = format_number(answer)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 
 from score_envs.math.families.base import (
     MathFamily,
+    Number,
     Problem,
+    exact_ratio,
     final_answer_sentence,
     format_number,
     format_terms,
@@ -28,19 +30,16 @@ LEVELS: dict[int, tuple[int, int, bool]] = {
 VARIABLES = ("x", "y", "z")
 
 
-def determinant(matrix: Sequence[Sequence[Fraction | int]]) -> Fraction:
+def determinant(matrix: Sequence[Sequence[Fraction | int]]) -> Fraction | int:
     """Exact determinant by cofactor expansion (enough for 2x2 and 3x3).
 
+    An int for an integer matrix (int arithmetic is about ten times cheaper than Fraction's),
+    a Fraction as soon as one entry is.
+
     Example:
-        >>> determinant([[1, 2], [3, 4]])
-        Fraction(-2, 1)
+        >>> determinant([[1, 2], [3, 4]]), determinant([[Fraction(1, 2), 0], [0, 4]])
+        (-2, Fraction(2, 1))
     """
-    return Fraction(_cofactor_expansion(matrix))
-
-
-def _cofactor_expansion(matrix: Sequence[Sequence[Fraction | int]]) -> Fraction | int:
-    # Plain ints stay ints (integer matrices are the common case, and int arithmetic is about
-    # ten times cheaper than Fraction's); a Fraction entry makes its products Fractions.
     size = len(matrix)
     if size == 1:
         return matrix[0][0]
@@ -53,29 +52,54 @@ def _cofactor_expansion(matrix: Sequence[Sequence[Fraction | int]]) -> Fraction 
     total: Fraction | int = 0
     for column, entry in enumerate(matrix[0]):
         minor = [row[:column] + row[column + 1 :] for row in matrix[1:]]
-        term = entry * _cofactor_expansion(minor)
+        term = entry * determinant(minor)
         total = total - term if column % 2 else total + term
     return total
 
 
-def solve(matrix: Sequence[Sequence[int]], rhs: Sequence[int]) -> tuple[Fraction, ...] | None:
+def _replaced_determinants(matrix: Sequence[Sequence[int]], rhs: Sequence[int]) -> list[int]:
+    """Cramer's numerators: the determinant with each column in turn replaced by ``rhs``."""
+    if len(matrix) == 2:  # the 2x2 rule written out: this runs three times per problem
+        (a, b), (c, d) = matrix
+        e, f = rhs
+        return [e * d - b * f, a * f - e * c]
+    if len(matrix) == 3:  # the rule of Sarrus with each column replaced in turn
+        (a, b, c), (d, e, f), (g, h, i) = matrix
+        r, s, t = rhs
+        return [
+            r * (e * i - f * h) - b * (s * i - f * t) + c * (s * h - e * t),
+            a * (s * i - f * t) - r * (d * i - f * g) + c * (d * t - s * g),
+            a * (e * t - s * h) - b * (d * t - s * g) + r * (d * h - e * g),
+        ]
+    numerators = []
+    for column in range(len(matrix)):
+        replaced = [[*row[:column], rhs[i], *row[column + 1 :]] for i, row in enumerate(matrix)]
+        numerators.append(determinant(replaced))
+    return numerators
+
+
+def solve(matrix: Sequence[Sequence[int]], rhs: Sequence[int]) -> tuple[Number, ...] | None:
     """The unique solution by Cramer's rule, or None when the system is singular.
 
+    Values are exact: an int where the value is whole, else a reduced Fraction.
+
     Example:
-        >>> [str(v) for v in solve([[1, 1], [1, -1]], [3, 1])]
-        ['2', '1']
+        >>> solve([[1, 1], [1, -1]], [3, 1]), solve([[2, 0], [0, 1]], [1, 1])
+        ((2, 1), (Fraction(1, 2), 1))
     """
-    base = _cofactor_expansion(matrix)
+    base = determinant(matrix)
     if base == 0:
         return None
-    solution = []
-    for column in range(len(matrix)):
-        replaced = [
-            [rhs[i] if j == column else entry for j, entry in enumerate(row)]
-            for i, row in enumerate(matrix)
-        ]
-        solution.append(Fraction(_cofactor_expansion(replaced)) / base)
-    return tuple(solution)
+    return tuple(exact_ratio(value, base) for value in _replaced_determinants(matrix, rhs))
+
+
+def _fallbacks(answer: tuple[Number, ...]) -> Iterator[tuple[Number, ...]]:
+    """Near misses of a solution, for the rare problem whose realistic mistakes coincide."""
+    yield (answer[0] + 1, *answer[1:])
+    yield (answer[0], answer[1] + 1, *answer[2:])
+    yield (-answer[0], *answer[1:])
+    yield (answer[0] - 1, *answer[1:])
+    yield (answer[0], answer[1] - 1, *answer[2:])
 
 
 def _nonzero(rng: random.Random, bound: int) -> int:
@@ -119,9 +143,11 @@ class LinearSystem(MathFamily):
                 rhs = [sum(c * v for c, v in zip(row, values, strict=True)) for row in matrix]
             else:
                 rhs = [rng.randint(-20, 20) for _ in range(size)]
-            answer = solve(matrix, rhs)
-            if answer is not None and any(rhs):  # all-zero right-hand sides are degenerate
+            base = determinant(matrix)
+            if base != 0 and any(rhs):  # all-zero right-hand sides are degenerate
                 break
+        numerators = _replaced_determinants(matrix, rhs)
+        answer = tuple(exact_ratio(value, base) for value in numerators)
         names = VARIABLES[:size]
         equations = [
             format_terms(zip(row, names, strict=True)) + f" = {value}"
@@ -130,29 +156,18 @@ class LinearSystem(MathFamily):
         flipped_rhs = [-rhs[0], *rhs[1:]]
         flipped_matrix = [list(row) for row in matrix]
         flipped_matrix[-1][0] = -flipped_matrix[-1][0]
+        # The same matrix with the first right-hand side's sign dropped: the same determinant.
+        flipped_numerators = _replaced_determinants(matrix, flipped_rhs)
         mistakes = [
             (answer[1], answer[0], *answer[2:]),  # listed in the wrong order
             (answer[0], -answer[1], *answer[2:]),
-            solve(matrix, flipped_rhs),
+            tuple(exact_ratio(value, base) for value in flipped_numerators),
             solve(flipped_matrix, rhs),
             tuple(reversed(answer)),
         ]
-        fallbacks = [
-            (answer[0] + 1, *answer[1:]),
-            (answer[0], answer[1] + 1, *answer[2:]),
-            (-answer[0], *answer[1:]),
-            (answer[0] - 1, *answer[1:]),
-            (answer[0], answer[1] - 1, *answer[2:]),
-        ]
         answer_text = format_tuple(answer)
-        base = determinant(matrix)
         steps = [f"The determinant of the coefficients is ${format_number(base)} \\neq 0$."]
-        for column, name in enumerate(names):
-            replaced = [
-                [rhs[i] if j == column else entry for j, entry in enumerate(row)]
-                for i, row in enumerate(matrix)
-            ]
-            numerator = determinant(replaced)
+        for column, (name, numerator) in enumerate(zip(names, numerators, strict=True)):
             steps.append(
                 f"By Cramer's rule ${name} = \\frac{{{numerator}}}{{{base}}} = "
                 f"{format_number(answer[column])}$."
@@ -165,7 +180,7 @@ class LinearSystem(MathFamily):
                 f"Give the answer as an ordered tuple ${tuple_names}$."
             ),
             answer=answer_text,
-            distractors=pick_distractors(answer, mistakes, format_tuple, fallbacks),
+            distractors=pick_distractors(answer, mistakes, format_tuple, _fallbacks(answer)),
             solution="\n".join(steps) + "\n" + final_answer_sentence(answer_text),
             params={"matrix": matrix, "rhs": rhs},
         )

@@ -9,7 +9,9 @@ from fractions import Fraction
 
 from score_envs.math.families.base import (
     MathFamily,
+    Number,
     Problem,
+    exact_ratio,
     final_answer_sentence,
     format_number,
     number_fallbacks,
@@ -19,17 +21,20 @@ from score_envs.math.families.base import (
 PERCENTAGES = (10, 20, 25, 30, 40, 50)
 
 
-def apply_changes(start: Fraction | int, changes: Sequence[int]) -> Fraction:
-    """The value after each signed percentage change in turn (``+20`` = up 20%).
+def apply_changes(start: Number, changes: Sequence[int]) -> Number:
+    """The value after each signed percentage change in turn (``+20`` = up 20%), exactly.
+
+    An int when the start is one and the result is whole (int arithmetic, the common case),
+    else a Fraction.
 
     Example:
-        >>> apply_changes(200, [20, -25])
-        Fraction(180, 1)
+        >>> apply_changes(200, [20, -25]), apply_changes(5, [10])
+        (180, Fraction(11, 2))
     """
-    value = Fraction(start)
-    for change in changes:
-        value = value * (100 + change) / 100
-    return value
+    factor, scale = math.prod(100 + change for change in changes), 100 ** len(changes)
+    if type(start) is int:
+        return exact_ratio(start * factor, scale)
+    return Fraction(start) * factor / scale
 
 
 def _describe(change: int) -> str:
@@ -58,7 +63,8 @@ class Percent(MathFamily):
 
     def _generate(self, rng: random.Random, difficulty: int) -> Problem:
         changes = [rng.choice(PERCENTAGES) * rng.choice((1, -1)) for _ in range(difficulty)]
-        unit = math.prod(Fraction(100 + c, 100).denominator for c in changes)
+        # The denominator of (100 + c) / 100 in lowest terms, for each change.
+        unit = math.prod(100 // math.gcd(100 + c, 100) for c in changes)
         start = unit * rng.randint(2, 20)
         answer = apply_changes(start, changes)
         mistakes = [
@@ -66,7 +72,7 @@ class Percent(MathFamily):
             apply_changes(start, changes[:-1]),
             apply_changes(start, [-changes[0], *changes[1:]]),
             answer - start,
-            Fraction(start * abs(changes[0]), 100),
+            exact_ratio(start * abs(changes[0]), 100),
         ]
         described = [_describe(c) for c in changes]
         if len(described) == 1:
@@ -75,9 +81,9 @@ class Percent(MathFamily):
             chain = ", then ".join(described)
             story = f"It is {chain}. What is the final price, in dollars?"
         steps = []
-        value = Fraction(start)
-        for change in changes:
-            new_value = value * (100 + change) / 100
+        value: Number = start
+        for count, change in enumerate(changes, start=1):
+            new_value = apply_changes(start, changes[:count])
             steps.append(
                 f"{_describe(change).capitalize()}: ${format_number(value)} \\cdot "
                 f"\\frac{{{100 + change}}}{{100}} = {format_number(new_value)}$."

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import itertools
-import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from score_envs.math.families.base import (
     MathFamily,
@@ -65,7 +64,11 @@ def term_products(factors: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
     """
     products = []
     for combination in itertools.product(*(_terms(f) for f in factors)):
-        products.append((sum(p for p, _ in combination), math.prod(c for _, c in combination)))
+        power, coefficient = 0, 1
+        for term_power, term_coefficient in combination:
+            power += term_power
+            coefficient *= term_coefficient
+        products.append((power, coefficient))
     return products
 
 
@@ -74,6 +77,13 @@ def _from_products(products: Sequence[tuple[int, int]], degree: int) -> Coeffici
     for power, coefficient in products:
         coefficients[degree - power] += coefficient
     return _canonical(coefficients)
+
+
+def _fallbacks(answer: Coefficients) -> Iterator[Coefficients]:
+    """Near misses (a constant or leading coefficient off by one), used only if needed."""
+    yield _canonical((*answer[:-1], answer[-1] + 1))
+    yield _canonical((answer[0] + 1, *answer[1:]))
+    yield _canonical((*answer[:-1], answer[-1] - 1))
 
 
 class Polynomial(MathFamily):
@@ -133,11 +143,6 @@ class Polynomial(MathFamily):
             inner_flipped,
             _from_products(ends_only, degree),
         ]
-        fallbacks = [
-            _canonical((*answer[:-1], answer[-1] + 1)),
-            _canonical((answer[0] + 1, *answer[1:])),
-            _canonical((*answer[:-1], answer[-1] - 1)),
-        ]
 
         def shown(factor: Sequence[int]) -> str:
             if factor[-1] == 0 and len(factor) == 2:
@@ -161,7 +166,7 @@ class Polynomial(MathFamily):
         return Problem(
             question=f"Expand and simplify ${expression}$.",
             answer=answer_text,
-            distractors=pick_distractors(answer, mistakes, format_polynomial, fallbacks),
+            distractors=pick_distractors(answer, mistakes, format_polynomial, _fallbacks(answer)),
             solution="\n".join(steps) + "\n" + final_answer_sentence(answer_text),
             params={"factors": factors},
         )

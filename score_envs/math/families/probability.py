@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import functools
 import itertools
 import math
 import random
@@ -33,10 +35,22 @@ def _dice_counts(dice: int, predicate: Callable[[int], bool]) -> tuple[int, int,
     The unordered counts are the classic mistake of treating ``(2, 5)`` and ``(5, 2)`` as one
     outcome.
     """
-    favourable = sum(1 for roll in itertools.product(FACES, repeat=dice) if predicate(sum(roll)))
-    unordered = list(itertools.combinations_with_replacement(FACES, dice))
-    favourable_unordered = sum(1 for roll in unordered if predicate(sum(roll)))
-    return favourable, 6**dice, favourable_unordered, len(unordered)
+    ordered, unordered = _sum_counts(dice)
+    favourable = sum(count for total, count in ordered if predicate(total))
+    favourable_unordered = sum(count for total, count in unordered if predicate(total))
+    return favourable, 6**dice, favourable_unordered, sum(count for _, count in unordered)
+
+
+@functools.cache
+def _sum_counts(dice: int) -> tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """How many ordered and unordered rolls of ``dice`` dice have each sum: ``(sum, count)``.
+
+    The events only look at the sum, so counting by sum once per number of dice replaces
+    enumerating the 216 rolls of three dice for every problem.
+    """
+    ordered = collections.Counter(map(sum, itertools.product(FACES, repeat=dice)))
+    unordered = collections.Counter(map(sum, itertools.combinations_with_replacement(FACES, dice)))
+    return tuple(sorted(ordered.items())), tuple(sorted(unordered.items()))
 
 
 class Probability(MathFamily):
@@ -194,7 +208,8 @@ class Probability(MathFamily):
     ) -> Problem:
         answer_text = format_number(answer)
         fallbacks = (Fraction(answer.numerator + k, answer.denominator) for k in range(1, 50))
-        usable = [m for m in mistakes if m is not None and 0 <= m <= 1]
+        # 0 <= m <= 1 on the int parts (the denominator is positive), without Fraction compares
+        usable = [m for m in mistakes if m is not None and 0 <= m.numerator <= m.denominator]
         steps.append(f"The probability is ${answer_text}$ in lowest terms.")
         return Problem(
             question=question + " Give the answer as a fraction in lowest terms.",

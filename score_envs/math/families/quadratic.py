@@ -8,19 +8,33 @@ from fractions import Fraction
 
 from score_envs.math.families.base import (
     MathFamily,
+    Number,
     Problem,
+    exact_ratio,
     final_answer_sentence,
+    format_number,
     format_polynomial,
-    format_root_set,
     format_terms,
     pick_distractors,
 )
 
-Roots = tuple[Fraction, ...]
+Roots = tuple[Number, ...]
+"""Distinct roots in ascending order (ints or Fractions: equal values compare alike)."""
 
 
-def _root_set(*roots: Fraction | int) -> Roots:
-    return tuple(sorted({Fraction(r) for r in roots}))
+def _root_set(first: Number, second: Number) -> Roots:
+    if first == second:
+        return (first,)
+    return (first, second) if first < second else (second, first)
+
+
+def _format_roots(roots: Roots) -> str:
+    """``format_root_set`` for roots already distinct and sorted, as every :data:`Roots` is."""
+    return ", ".join(map(format_number, roots))
+
+
+def _reciprocal(value: Number) -> Number:
+    return Fraction(1, value) if type(value) is int else 1 / value
 
 
 def _lowest_terms(leading: int, root_numerator: int) -> tuple[int, int]:
@@ -88,7 +102,7 @@ class Quadratic(MathFamily):
                     r, s = p, q
                 if p > 1 or r > 1:  # at least one root is not an integer
                     break
-        roots = _root_set(Fraction(q, p), Fraction(s, r))
+        roots = _root_set(exact_ratio(q, p), exact_ratio(s, r))
         coefficients = [scale * p * r, -scale * (p * s + q * r), scale * q * s]
         a, b, c = coefficients
         if difficulty == 5:
@@ -98,16 +112,16 @@ class Quadratic(MathFamily):
 
         first_root, last_root = roots[0], roots[-1]
         mistakes: list[Roots | None] = [
-            _root_set(*(-x for x in roots)),
+            _root_set(-first_root, -last_root),
             (first_root,) if len(roots) == 2 else _root_set(first_root, -first_root),
             (last_root,) if len(roots) == 2 else None,
             _root_set(q, s) if (p, r) != (1, 1) else None,
-            _root_set(*(1 / x for x in roots)) if 0 not in roots else None,
-            _root_set(*(2 * x for x in roots)),
+            _root_set(_reciprocal(first_root), _reciprocal(last_root)) if 0 not in roots else None,
+            _root_set(2 * first_root, 2 * last_root),
         ]
         fallbacks = (_root_set(first_root, last_root + k) for k in range(1, 20))
 
-        answer_text = format_root_set(roots)
+        answer_text = _format_roots(roots)
         factored = _factor(p, q) + ("^2" if (p, q) == (r, s) else _factor(r, s))
         gathered = format_polynomial(coefficients)
         steps = []
@@ -115,7 +129,7 @@ class Quadratic(MathFamily):
             steps.append(f"Move every term to the left: ${gathered} = 0$.")
         prefix = "" if scale == 1 else str(scale)
         steps.append(f"Factor: ${gathered} = {prefix}{factored}$.")
-        roots_text = " or ".join(f"$x = {format_root_set([x])}$" for x in roots)
+        roots_text = " or ".join(f"$x = {format_number(x)}$" for x in roots)
         steps.append(f"Setting each factor to zero gives {roots_text}.")
         return Problem(
             question=(
@@ -123,7 +137,7 @@ class Quadratic(MathFamily):
                 "List the distinct solutions separated by commas."
             ),
             answer=answer_text,
-            distractors=pick_distractors(roots, mistakes, format_root_set, fallbacks),
+            distractors=pick_distractors(roots, mistakes, _format_roots, fallbacks),
             solution="\n".join(steps) + "\n" + final_answer_sentence(answer_text),
             params={"coefficients": coefficients, "factors": [[p, q], [r, s]], "scale": scale},
         )

@@ -7,7 +7,9 @@ from fractions import Fraction
 
 from score_envs.math.families.base import (
     MathFamily,
+    Number,
     Problem,
+    exact_ratio,
     final_answer_sentence,
     format_number,
     number_fallbacks,
@@ -37,14 +39,19 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def arithmetic_sum(first: Fraction | int, difference: Fraction | int, n: int) -> Fraction:
+def arithmetic_sum(first: Number, difference: Number, n: int) -> Number:
     """``first + (first + d) + ... + (first + (n - 1) d)``, exactly.
 
+    An int for whole-number terms (int arithmetic, the common case), else a Fraction.
+
     Example:
-        >>> arithmetic_sum(1, 1, 100)
-        Fraction(5050, 1)
+        >>> arithmetic_sum(1, 1, 100), arithmetic_sum(Fraction(1, 2), 1, 3)
+        (5050, Fraction(9, 2))
     """
-    return Fraction(n * (2 * Fraction(first) + (n - 1) * Fraction(difference)), 2)
+    twice = n * (2 * first + (n - 1) * difference)
+    if type(twice) is int:
+        return exact_ratio(twice, 2)
+    return Fraction(twice) / 2
 
 
 def geometric_sum(first: int, ratio: int, n: int) -> int:
@@ -106,7 +113,7 @@ class Sequences(MathFamily):
         shown = ", ".join(str(first + i * difference) for i in range(4))
         nth = first + (n - 1) * difference
         if kind == "arithmetic_term":
-            answer = Fraction(nth)
+            answer: Number = nth
             mistakes = [first + n * difference, first + (n - 2) * difference, n * difference]
             question = (
                 f"The arithmetic sequence ${shown}, \\ldots$ continues. "
@@ -122,7 +129,7 @@ class Sequences(MathFamily):
                 2 * answer,
                 arithmetic_sum(first, difference, n - 1),
                 arithmetic_sum(first, difference, n + 1),
-                Fraction(n * nth),
+                n * nth,
             ]
             question = (
                 f"What is the sum of the first ${n}$ terms of the arithmetic sequence "
@@ -173,12 +180,12 @@ class Sequences(MathFamily):
                 f"${first} \\cdot \\frac{{{_paren(ratio)}^{{{n}}} - 1}}{{{ratio} - 1}} = {answer}$."
             ]
         params = {"kind": kind, "n": n, "first": first, "ratio": ratio}
-        return self._problem(question, Fraction(answer), mistakes, steps, params)
+        return self._problem(question, answer, mistakes, steps, params)
 
     def _from_two_terms(self, first: int, difference: int, p: int, q: int, n: int) -> Problem:
         term_p, term_q = first + (p - 1) * difference, first + (q - 1) * difference
         answer = arithmetic_sum(first, difference, n)
-        wrong_difference = Fraction(term_q - term_p, q - p + 1)  # counted the terms, not gaps
+        wrong_difference = exact_ratio(term_q - term_p, q - p + 1)  # counted terms, not gaps
         wrong_first = term_p - (p - 1) * wrong_difference
         mistakes = [
             arithmetic_sum(wrong_first, wrong_difference, n),
@@ -209,14 +216,13 @@ class Sequences(MathFamily):
 
     @staticmethod
     def _problem(
-        question: str, answer: Fraction, mistakes: list, steps: list[str], params: dict
+        question: str, answer: Number, mistakes: list[Number], steps: list[str], params: dict
     ) -> Problem:
         answer_text = format_number(answer)
-        values = [Fraction(m) for m in mistakes]
         return Problem(
             question=question,
             answer=answer_text,
-            distractors=pick_distractors(answer, values, format_number, number_fallbacks(answer)),
+            distractors=pick_distractors(answer, mistakes, format_number, number_fallbacks(answer)),
             solution="\n".join(steps) + "\n" + final_answer_sentence(answer_text),
             params=params,
         )
