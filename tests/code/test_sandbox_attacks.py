@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from score_envs.code import Sandbox
-from score_envs.code.sandbox.api import _SLOTS, MAX_READY_WORKERS
+from score_envs.code.sandbox.api import _SLOTS, MAX_READY_WORKERS, UID_BASE
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the attack suite checks namespaces isolation, which needs root"
@@ -64,15 +64,14 @@ def _status(pid: int) -> dict[str, str]:
     return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
 
 
-def _is_ready_worker(pid: int, server: int) -> bool:
-    """A program worker forked ahead of demand: a child of the server still running as root.
-
-    Every process of a run runs under the run's unprivileged uid, which it cannot leave, and the
-    server reports a run only once all of them are dead: a root child of the server after a run is
-    therefore a worker waiting for its first job.
-    """
+def _is_ready_worker(pid: int, server: int, ready_uids: set[str]) -> bool:
+    """A program worker forked ahead of demand: a child of the server under the uid of a slot
+    that a ready worker holds (a slot serves one run at a time, so no run's process has it), or
+    still root while it sets itself up (a run's processes are all dead once it is reported on,
+    and none of them can become root again)."""
     status = _status(pid)
-    return status.get("PPid") == str(server) and status.get("Uid", "").split()[:1] == ["0"]
+    uid = status.get("Uid", "").split()[:1]
+    return status.get("PPid") == str(server) and uid in [[u] for u in ready_uids | {"0"}]
 
 
 def run_attack(sandbox, program, tests=TESTS, **kwargs):
@@ -87,7 +86,8 @@ def run_attack(sandbox, program, tests=TESTS, **kwargs):
     assert len(servers) == 1, "only the fork server itself may remain"
     server = next(iter(servers))
     left = _descendants(server)
-    ready = {pid for pid in left if _is_ready_worker(pid, server)}
+    ready_uids = {str(UID_BASE - 2 * worker.slot) for worker in sandbox._ready}
+    ready = {pid for pid in left if _is_ready_worker(pid, server, ready_uids)}
     assert left - ready == set(), "a process of the run survived"
     assert len(ready) <= MAX_READY_WORKERS
     return report
@@ -544,11 +544,12 @@ def test_ctypes_memory_poking_cannot_pass(sandbox):
 
 # --- tests run by the checker process ---------------------------------------------------------
 
-LOOP_TESTS = (
+LOOP_TESTS = (  # a value from the program in a variable: only the checker runs this
     "def check(candidate):\n"
     "    for i in range(3):\n"
     f"        expected = {EXPECTED} + i\n"
-    "        assert candidate(i) == expected\n"
+    "        result = candidate(i)\n"
+    "        assert result == expected\n"
 )
 
 
@@ -613,3 +614,62 @@ def test_trusted_helpers_stop_a_program_helper_from_seeing_the_answer(sandbox):
     assert_not_passed(report)
     honest = "def decode(s):\n    return s[::-1]\n"
     assert sandbox.run_tests(honest, tests, entry_point="decode", helpers=helpers).passed
+
+
+# --- reading the calls still to come ---------------------------------------------------------
+
+# Round-trip tests: the expected value of encode(plain) is the argument of a later decode().
+ROUND_TRIP_CHECK = (
+    "def check(candidate):\n"
+    "    for plain, cipher in [('attack', 'dwwdfn'), ('zebra', 'cheud')]:\n"
+    "        assert candidate(plain) == cipher\n"
+    "        assert decode(cipher) == plain\n"
+)
+ROUND_TRIP_ITEMS = [
+    "assert encode('attack') == 'dwwdfn'",
+    "assert decode('dwwdfn') == 'attack'",
+    "assert encode('zebra') == 'cheud'",
+    "assert decode('cheud') == 'zebra'",
+]
+PEEK_AT_LATER_CALLS = """
+import ast, sys
+
+def _arguments_of_all_calls():
+    # The harness's frame holds the job: every call the tests make, sent at once.
+    frame = sys._getframe()
+    while frame is not None:
+        job = frame.f_locals.get("job")
+        if isinstance(job, dict) and "probes" in job:
+            return [ast.literal_eval(call[call.index("(") + 1 : -1]) for call in job["probes"]]
+        frame = frame.f_back
+    return []
+
+_encoded = 0
+_decoded = 0
+
+def encode(plain):
+    global _encoded
+    arguments = _arguments_of_all_calls()
+    _encoded += 1
+    return arguments[4 * _encoded - 3]  # the cipher the next decode() is called with
+
+def decode(cipher):
+    global _decoded
+    arguments = _arguments_of_all_calls()
+    _decoded += 1
+    return arguments[4 * _decoded - 4]  # the plain text encode() was called with
+"""
+HONEST_CAESAR = """
+def encode(text):
+    return "".join(chr((ord(c) - 97 + 3) % 26 + 97) for c in text)
+
+def decode(text):
+    return "".join(chr((ord(c) - 97 - 3) % 26 + 97) for c in text)
+"""
+
+
+@pytest.mark.parametrize("tests", [ROUND_TRIP_CHECK, ROUND_TRIP_ITEMS])
+def test_program_reading_later_calls_cannot_answer_with_their_arguments(sandbox, tests):
+    report = run_attack(sandbox, PEEK_AT_LATER_CALLS, tests, entry_point="encode")
+    assert_not_passed(report)
+    assert sandbox.run_tests(HONEST_CAESAR, tests, entry_point="encode").passed

@@ -72,8 +72,11 @@ def test_busy_loop_hits_the_cpu_limit():
     assert "CPU time limit of 1 s" in report.detail or report.duration_s >= report.wall_time_s
 
 
-DOUBLE_CHECK = (
-    "def check(candidate):\n    for x in range(3):\n        assert candidate(x) == 2 * x\n"
+DOUBLE_CHECK = (  # a value from the program in a variable: only the checker runs this
+    "def check(candidate):\n"
+    "    for x in range(3):\n"
+    "        result = candidate(x)\n"
+    "        assert result == 2 * x\n"
 )
 SPIN = "def spin():\n    while True:\n        pass\n"
 
@@ -220,14 +223,22 @@ def test_generator_result_works_through_list_but_is_not_a_list():
     assert not run_tests(program, ["assert evens(5) == [0, 2, 4]"]).passed
 
 
+CHECKER_SQUARES = (  # a value from the program in a variable: only the checker runs this
+    "def check(candidate):\n"
+    "    for i in range(4):\n"
+    "        result = candidate(i)\n"
+    "        assert result == i * i\n"
+)
+
+
 def test_loop_in_check_runs_in_the_checker_and_counts_asserts():
-    tests = "def check(candidate):\n    for i in range(4):\n        assert candidate(i) == i * i\n"
+    tests = CHECKER_SQUARES
     report = run_tests("def square(x):\n    return x * x\n", tests, entry_point="square")
     assert (report.status, report.passed_count, report.total) == ("passed", 4, 4)
 
 
 def test_checker_stops_at_the_first_failing_assert():
-    tests = "def check(candidate):\n    for i in range(4):\n        assert candidate(i) == i * i\n"
+    tests = CHECKER_SQUARES
     program = "def square(x):\n    return x * x if x < 2 else 0\n"
     report = run_tests(program, tests, entry_point="square")
     assert (report.status, report.passed_count, report.total) == ("failed", 2, 3)
@@ -235,7 +246,12 @@ def test_checker_stops_at_the_first_failing_assert():
 
 
 def test_checker_program_exception_is_error():
-    tests = "def check(candidate):\n    for i in range(2):\n        assert candidate(i) == i\n"
+    tests = (
+        "def check(candidate):\n"
+        "    for i in range(2):\n"
+        "        result = candidate(i)\n"
+        "        assert result == i\n"
+    )
     report = run_tests("def f(x):\n    return 1 / 0\n", tests, entry_point="f")
     assert report.status == "error"
     assert "ZeroDivisionError" in report.detail
@@ -270,8 +286,8 @@ def test_a_checker_runs_two_processes_share_one_allowed_cpu():
     assert (report.status, report.passed_count, report.total) == ("passed", 2, 2), report.detail
 
 
-def test_computed_expectation_in_assert_list_uses_the_checker():
-    tests = ["assert squares(3) == [i * i for i in range(3)]"]
+def test_test_variable_in_assert_list_uses_the_checker():
+    tests = ["n = 3", "assert squares(n) == [i * i for i in range(n)]"]
     assert run_tests("def squares(n):\n    return [i * i for i in range(n)]\n", tests).passed
     assert not run_tests("def squares(n):\n    return [0] * n\n", tests).passed
 
@@ -397,10 +413,11 @@ def test_a_sleeper_on_a_worker_forked_ahead_hits_the_wall_clock_cap():
     sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
     with Sandbox() as sandbox:
         for _ in range(2):  # the first run starts the server, the second leaves a worker ready
-            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS, timeout_s=SHORT).passed
         if sandbox.isolation != "namespaces":
             pytest.skip("workers are forked ahead only with namespaces")
-        assert sandbox._ready, "a worker should be waiting for the next run"
+        ready = [w.limits.timeout_s for w in sandbox._ready]
+        assert ready and set(ready) == {SHORT}, "workers forked for these limits should be ready"
         report = sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT)
     assert report.status == "timeout"
     assert "wall-clock" in report.detail
@@ -411,24 +428,46 @@ def test_the_server_survives_a_wall_clock_kill_the_caller_asked_for():
     sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
     with Sandbox() as sandbox:
         for _ in range(2):  # the first run starts the server, the second leaves a worker ready
-            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS, timeout_s=SHORT).passed
         if sandbox.isolation != "namespaces":
             pytest.skip("workers are forked ahead only with namespaces")
+        assert sandbox._ready
         generation = sandbox._server.generation
         assert sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"
         assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
         assert sandbox._server.generation == generation
 
 
-def test_a_run_on_a_worker_forked_ahead_gets_its_own_limits():
+def test_a_run_never_gets_a_worker_forked_ahead_for_other_limits():
     with Sandbox() as sandbox:
-        for _ in range(2):  # leave a worker ready, forked before these limits were known
+        for _ in range(2):  # leave a worker ready, forked for the default limits
             sandbox.run_tests(DOUBLE, DOUBLE_TESTS)
         # 200 MB fits the default 512 MiB but not the 100 MiB asked for here
         big = "def double(x):\n    block = ' ' * (200 * 10**6)\n    return 2 * x\n"
         assert sandbox.run_tests(big, DOUBLE_TESTS).passed
         report = sandbox.run_tests(big, DOUBLE_TESTS, memory_mb=100)
-    assert report.status == "memory", report.detail
+        assert report.status == "memory", report.detail
+        assert sandbox.run_tests(big, DOUBLE_TESTS).passed  # and back to the default limits
+
+
+def test_a_worker_forked_ahead_runs_its_program_with_its_limits_and_uid():
+    program = (
+        "import os, resource\n"
+        "def probe():\n"
+        "    return [os.getuid(), resource.getrlimit(resource.RLIMIT_AS)[0] >> 20,\n"
+        "            resource.getrlimit(resource.RLIMIT_CPU)[0]]\n"
+    )
+    with Sandbox() as sandbox:
+        if sandbox.isolation != "namespaces":
+            pytest.skip("workers are forked ahead only with namespaces")
+        for memory_mb in (300, 300, 200):
+            report = sandbox.run_tests(
+                program,
+                [f"assert probe()[1:] == [{memory_mb}, 2]", "assert probe()[0] > 60000"],
+                timeout_s=1.5,
+                memory_mb=memory_mb,
+            )
+            assert report.passed, report.detail
 
 
 def test_runs_judged_before_the_server_report_give_their_uid_slots_back():
@@ -475,10 +514,7 @@ def test_basic_isolation_still_grades_correctly():
         assert sandbox.run_tests("def double(x):\n    return x\n", DOUBLE_TESTS).status == "failed"
         busy = "def double(x):\n    while True:\n        pass\n"
         assert sandbox.run_tests(busy, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"
-        loop = (
-            "def check(candidate):\n    for i in range(3):\n        assert candidate(i) == 2 * i\n"
-        )
-        assert sandbox.run_tests(DOUBLE, loop, entry_point="double").passed
+        assert sandbox.run_tests(DOUBLE, DOUBLE_CHECK, entry_point="double").passed
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")

@@ -35,17 +35,17 @@ UID_BASE = 65534
 MAX_PARALLEL_RUNS = 128
 """Runs in flight at once per process (each holds a slot: its own pair of unprivileged uids)."""
 
-MAX_READY_WORKERS = 1
-"""Program workers a sandbox keeps forked ahead of demand (namespaces mode, probe runs); each holds
-a uid slot while it waits. One: with two caller threads, a second one measured no faster (each
-waiting worker makes the server's own page writes copies), and a thread that finds none simply
-has one forked for its run."""
+READY_BATCH = 4
+"""Program workers forked ahead of demand per request to the server (namespaces mode, probe runs),
+and the most a sandbox keeps waiting; each holds a uid slot while it waits. A batch is asked for
+only when none is left: forked back to back, its workers cost the server fewer page copies each
+(the server's writes between two forks are copies while a child shares the page), and the runs
+in between need no request at all."""
+
+MAX_READY_WORKERS = READY_BATCH
 
 TAIL_POLL_S = 0.002
 """How often a thread that finds no free slot looks again for runs judged early that are over."""
-
-READY_SCRATCH_MB = Limits.max_file_mb
-"""Scratch size of a ready worker: the default, as every :meth:`Limits.from_budget` run uses."""
 
 
 class _UidSlots:
@@ -346,11 +346,7 @@ class Sandbox:
                     "entry_point": entry_point,
                 },
             }
-        if (
-            isinstance(plan, testplan.ProbePlan)
-            and self._server.mode == "namespaces"
-            and limits.max_file_mb == READY_SCRATCH_MB
-        ):
+        if isinstance(plan, testplan.ProbePlan) and self._server.mode == "namespaces":
             return self._run_on_ready_worker(jobs["program_job"], limits)
         slot = _SLOTS.take()
         status_fd = -1
@@ -376,7 +372,9 @@ class Sandbox:
     def _run_on_ready_worker(self, job: dict, limits: Limits) -> tuple[verdict.RunOutput, int]:
         """Run a probe job on a worker forked ahead of time, and have the next one forked.
 
-        The job (with the run's limits) goes straight into the worker's pipe: the fork server
+        A ready worker is forked for given limits, which it sets (and drops to its run's uid)
+        before it waits: it serves only a run with exactly those limits (the last run's are the
+        best guess for the next). The job goes straight into the worker's pipe: the fork server
         does not take part in starting the run. When this is the sandbox's only run in progress
         (sequential use), the next worker is forked at once, while this run goes on: the fork and
         the worker's set-up then overlap the run instead of delaying the next one (measured: 10-20 %
@@ -384,7 +382,7 @@ class Sandbox:
         and a worker waiting longer makes each page the server writes meanwhile a copy (measured:
         8 % fewer runs per second with 2 threads), so the next worker is forked after the run.
         """
-        worker = self._take_ready()
+        worker = self._take_ready(limits)
         with self._ready_lock:
             self._running += 1
             alone = self._running == 1
@@ -393,7 +391,7 @@ class Sandbox:
             job = dict(job, limits=limits.to_dict())
             unsent = {"program_job": _prefill(worker.fds["program_job"], protocol.dumps(job))}
             if alone:
-                self._add_ready()  # forked while this run goes on, on the other core
+                self._add_ready(limits)  # forked while this run goes on, on the other core
             output = _collect(worker.fds, unsent, limits, wall_clock_by_caller=True, early=True)
         finally:
             with self._ready_lock:
@@ -402,62 +400,75 @@ class Sandbox:
         if output.supervisor_lost:
             self._server.restart(worker.generation)  # so that its other workers are not used
         elif not alone:
-            self._add_ready()
+            self._add_ready(limits)
         return output, worker.generation
 
-    def _take_ready(self) -> _ReadyWorker:
+    def _take_ready(self, limits: Limits) -> _ReadyWorker:
         with self._ready_lock:
             while self._ready:
                 worker = self._ready.pop(0)  # the oldest: the most likely to be ready already
-                if worker.usable(self._server.running_generation):
+                if worker.usable(self._server.running_generation, limits):
                     return worker
-                worker.discard()
-        return self._new_ready()
+                worker.discard()  # another server's, or forked for other limits
+        first, *rest = self._new_ready(limits, READY_BATCH)
+        self._keep_ready(rest)
+        return first
 
-    def _add_ready(self) -> None:
-        """Have one more worker forked ahead of demand (after a run, to replace the one it used).
+    def _add_ready(self, limits: Limits) -> None:
+        """Have a batch of workers forked ahead of demand once none is left (or being forked).
 
-        At most :data:`MAX_READY_WORKERS`, forked after the run, when in sequential use the
-        server has no other child: a worker alive while the server works makes each page the
-        server writes a copy instead of a reuse (measured: keeping two ready costs ~0.5 ms of CPU
-        per run and did not shorten back-to-back runs on a loaded machine).
+        In sequential use this is asked while a run goes on, on the other core; with several runs
+        in progress, after the run (see :meth:`_run_on_ready_worker`).
         """
         with self._ready_lock:
-            if len(self._ready) + self._ready_forking >= MAX_READY_WORKERS:
+            if self._ready or self._ready_forking:
                 return
-            self._ready_forking += 1
+            self._ready_forking += READY_BATCH
         try:
-            worker = self._new_ready()
+            workers = self._new_ready(limits, READY_BATCH)
         except SandboxError:
-            return  # the next run starts a worker the usual way and reports the failure
+            workers = []  # the next run starts a worker the usual way and reports the failure
         finally:
             with self._ready_lock:
-                self._ready_forking -= 1
-        with self._ready_lock:
-            self._ready.append(worker)
+                self._ready_forking -= READY_BATCH
+        self._keep_ready(workers)
 
-    def _new_ready(self) -> _ReadyWorker:
-        names = ["status", "kill", "program_job", "output", "result"]
-        slot = _SLOTS.take()
-        pipes = {name: os.pipe() for name in names}
-        theirs = [pipes[name][1 if name in _RUN_WRITES else 0] for name in names]
-        worker = _ReadyWorker(
-            {name: pipes[name][0 if name in _RUN_WRITES else 1] for name in names}, slot
-        )
-        request = {
-            "mode": "ready",
-            "program_uid": UID_BASE - 2 * slot,
-            "scratch_mb": READY_SCRATCH_MB,
-        }
-        try:
-            worker.generation = self._server.fork_run(request, theirs)
-        except BaseException:
+    def _keep_ready(self, workers: list[_ReadyWorker]) -> None:
+        with self._ready_lock:
+            room = MAX_READY_WORKERS - len(self._ready)
+            kept, extra = workers[: max(0, room)], workers[max(0, room) :]
+            self._ready.extend(kept)
+        for worker in extra:
             worker.discard()
+
+    def _new_ready(self, limits: Limits, count: int) -> list[_ReadyWorker]:
+        """Have ``count`` workers forked ahead for ``limits``, in one request to the server."""
+        names = ["status", "kill", "program_job", "output", "result"]
+        workers: list[_ReadyWorker] = []
+        theirs: list[int] = []
+        try:
+            for _ in range(count):
+                slot = _SLOTS.take()
+                pipes = {name: os.pipe() for name in names}
+                theirs += [pipes[name][1 if name in _RUN_WRITES else 0] for name in names]
+                ours = {name: pipes[name][0 if name in _RUN_WRITES else 1] for name in names}
+                workers.append(_ReadyWorker(ours, slot, limits))
+            request = {
+                "mode": "ready",
+                "program_uids": [UID_BASE - 2 * worker.slot for worker in workers],
+                "limits": limits.to_dict(),
+            }
+            generation = self._server.fork_run(request, theirs)
+        except BaseException:
+            for worker in workers:
+                worker.discard()
             raise
         finally:
             for fd in theirs:
                 os.close(fd)
-        return worker
+        for worker in workers:
+            worker.generation = generation
+        return workers
 
     def _drive(
         self, request: dict, jobs: dict[str, dict], limits: Limits
@@ -506,20 +517,23 @@ class _ReadyWorker:
     worker of a dead server, or inherited through ``fork()`` by a child process, is never used.
     """
 
-    def __init__(self, fds: dict[str, int], slot: int) -> None:
+    def __init__(self, fds: dict[str, int], slot: int, limits: Limits) -> None:
         self.fds = fds
         self.slot = slot
+        self.limits = limits
         self.generation = 0
         self.owner = os.getpid()
 
-    def usable(self, generation: int) -> bool:
-        return self.owner == os.getpid() and self.generation == generation
+    def usable(self, generation: int, limits: Limits) -> bool:
+        return self.owner == os.getpid() and self.generation == generation and self.limits == limits
 
-    def discard(self, *, keep_status: bool = False) -> None:
+    def discard(self, *, keep_status: bool = True) -> None:
         """Close the caller's ends (an unused worker then reads EOF and exits) and free the slot.
 
-        With ``keep_status`` (a run judged before the server's report) the slot is freed only
-        once that report has come (see :meth:`_UidSlots.give_when_reported`).
+        With ``keep_status`` (the default: an unused worker already runs under the slot's uid;
+        also a run judged before the server's report) the slot is freed only once the server has
+        reported the worker dead (see :meth:`_UidSlots.give_when_reported`); without it (the
+        report was read), at once.
         """
         status_fd = self.fds.get("status", -1) if keep_status else -1
         for fd in self.fds.values():

@@ -42,45 +42,61 @@ class _Channel:
 
     def __init__(self, request_fd: int, reply_fd: int) -> None:
         self.request_fd = request_fd
-        self.reply_fd = reply_fd
+        self.replies = protocol.MessageReader(reply_fd, MAX_REPLY_BYTES)
         self.aborted: str | None = None
         self.calls = 0
-        self.last_call = ""
+        self._last: tuple[str, list, list] | None = None  # name, encoded args, reply
+
+    @property
+    def last_call(self) -> str:
+        """The last call and its outcome, as text (rendered only when a failure is explained,
+        from the encoded arguments and reply, which the tests cannot have changed since)."""
+        if self._last is None:
+            return ""
+        name, args_tree, reply = self._last
+        call_text = _call_text(name, args_tree)
+        if reply[0] == "ok":
+            return f"{call_text} returned {_short(wire.Decoder(iterators=True).decode(reply[1]))}"
+        return f"{call_text} raised {reply[1]}: {reply[2]}"
 
     def exchange(self, request: list) -> object:
         if self.aborted:
             raise ProgramAborted(self.aborted)
         try:
             protocol.write_message(self.request_fd, request)
-            return protocol.read_message(self.reply_fd, MAX_REPLY_BYTES)
+            return self.replies.read()
         except (OSError, protocol.ProtocolError):
             self.aborted = "the program's process ended during a call"
             raise ProgramAborted(self.aborted) from None
 
     def call(self, name: str, args: tuple, kwargs: dict) -> object:
         encoder = wire.Encoder()
-        request = ["call", name, encoder.encode(list(args)), encoder.encode(kwargs)]
-        reply = self.exchange(request)
+        args_tree = encoder.encode(list(args))
+        reply = self.exchange(["call", name, args_tree, encoder.encode(kwargs)])
         self.calls += 1
-        shown_args = ", ".join(_short(a) for a in args)
-        call_text = f"{name}({shown_args})"
         if isinstance(reply, list) and len(reply) == 2 and reply[0] == "ok":
             try:
                 value = wire.Decoder(iterators=True).decode(reply[1])
             except wire.WireError:
                 self.aborted = "the program sent a malformed result"
                 raise ProgramAborted(self.aborted) from None
-            self.last_call = f"{call_text} returned {_short(value)}"
+            self._last = (name, args_tree, reply)
             return value
         if isinstance(reply, list) and len(reply) == 4 and reply[0] == "raise":
             type_name, message = str(reply[1]), str(reply[2])
-            self.last_call = f"{call_text} raised {type_name}: {message}"
+            self._last = (name, args_tree, ["raise", type_name, message])
             if type_name in ABORTING_EXCEPTIONS:
-                self.aborted = f"{call_text} raised {type_name}"
+                self.aborted = f"{_call_text(name, args_tree)} raised {type_name}"
                 raise ProgramAborted(self.aborted)
             raise _exception_like(type_name, message)
         self.aborted = "the program sent a malformed reply"
         raise ProgramAborted(self.aborted)
+
+
+def _call_text(name: str, args_tree: list) -> str:
+    """``name(arg, ...)`` with each argument's short repr (from the arguments as sent)."""
+    args = wire.Decoder(iterators=True).decode(args_tree)
+    return f"{name}({', '.join(_short(a) for a in args)})"
 
 
 def _short(value: object) -> str:
@@ -156,7 +172,7 @@ def run_checker(job: dict, request_fd: int, reply_fd: int, result_fd: int) -> No
     """Run the tests of ``job`` against the program served on the other end of the pipes."""
     channel = _Channel(request_fd, reply_fd)
     try:
-        load = protocol.read_message(reply_fd, MAX_REPLY_BYTES)
+        load = channel.replies.read()
     except (OSError, protocol.ProtocolError):
         load = {"kind": "error", "error": "the program's process ended while loading"}
     if not isinstance(load, dict) or load.get("load") is None:

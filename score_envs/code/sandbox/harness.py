@@ -85,11 +85,25 @@ def _flush_output() -> None:
 
 
 def run_probes(job: dict, result_fd: int) -> None:
-    """Probe mode: evaluate every call expression and send one results message."""
-    probes = [compile(source, TEST_FILENAME, "eval", dont_inherit=True) for source in job["probes"]]
-    prelude = [
-        compile(source, TEST_FILENAME, "exec", dont_inherit=True) for source in job["prelude"]
-    ]
+    """Probe mode: evaluate every call expression and send one results message.
+
+    The tests' calls and imports are compiled before the program runs (so it cannot interfere)
+    and inside the error handling: one that does not compile is reported as an error of the
+    tests, not as this process dying. The parent checks every call it rebuilds, so this is a
+    safety net.
+    """
+    try:
+        probes = [
+            compile(source, TEST_FILENAME, "eval", dont_inherit=True) for source in job["probes"]
+        ]
+        prelude = [
+            compile(source, TEST_FILENAME, "exec", dont_inherit=True) for source in job["prelude"]
+        ]
+    except Exception as exc:
+        name, message, _ = describe_exception(exc)
+        failure = {"kind": "error", "error": f"the tests' calls do not compile: {name}: {message}"}
+        protocol.write_message(result_fd, {"load": failure})
+        return
     namespace, failure = load_program(job["program"])
     if namespace is None:
         protocol.write_message(result_fd, {"load": failure})
@@ -132,9 +146,10 @@ def serve_calls(job: dict, request_fd: int, reply_fd: int) -> None:
         protocol.write_message(reply_fd, {"load": failure})
         return
     protocol.write_message(reply_fd, {"load": {"ok": True}})
+    requests = protocol.MessageReader(request_fd, wire.MAX_NODES * 64)
     while True:
         try:
-            request = protocol.read_message(request_fd, wire.MAX_NODES * 64)
+            request = requests.read()
         except protocol.ProtocolError:
             return
         if not isinstance(request, list) or not request:

@@ -63,6 +63,49 @@ def read_message(fd: int, max_bytes: int) -> object:
     return _loads(_read_exactly(fd, size))
 
 
+class MessageReader:
+    """Reads framed messages from a blocking fd with one ``read`` per message, not two.
+
+    For the call-by-call channel between a checker and its program process, where each call is a
+    round trip: a message written with one ``write`` is then read with one ``read``. Bytes after a
+    message stay buffered for the next one; a peer that writes extra bytes can only make its own
+    next message malformed, as writing to its end of the pipe always could.
+
+    Example:
+        >>> r, w = os.pipe()
+        >>> _ = os.write(w, dumps([1]) + dumps("two"))
+        >>> reader = MessageReader(r, 100)
+        >>> reader.read(), reader.read()
+        ([1], 'two')
+    """
+
+    def __init__(self, fd: int, max_bytes: int) -> None:
+        self.fd = fd
+        self.max_bytes = max_bytes
+        self._buffer = bytearray()
+
+    def _fill(self, count: int) -> None:
+        while len(self._buffer) < count:
+            chunk = os.read(self.fd, max(count - len(self._buffer), 1 << 16))
+            if not chunk:
+                if self._buffer:
+                    raise ProtocolError("the other side closed the channel mid-message")
+                raise ProtocolError("the other side closed the channel")
+            self._buffer += chunk
+
+    def read(self) -> object:
+        """The next message; :class:`ProtocolError` on EOF, excess or malformed JSON."""
+        self._fill(_HEADER.size)
+        (size,) = _HEADER.unpack_from(self._buffer)
+        if size > self.max_bytes:
+            raise ProtocolError(f"message of {size} bytes exceeds the limit of {self.max_bytes}")
+        end = _HEADER.size + size
+        self._fill(end)
+        body = bytes(self._buffer[_HEADER.size : end])
+        del self._buffer[:end]
+        return _loads(body)
+
+
 def parse_single_message(data: bytes) -> object:
     """The one message ``data`` holds; anything missing, extra or malformed is an error.
 

@@ -196,39 +196,75 @@ def _judge_probes(plan: ProbePlan, message: dict) -> Judgement:
         detail = "the program's results message does not match the tests (malformed or incomplete)"
         return Judgement(report.ERROR, 0, plan.total, detail)
     passed = 0
-    first: tuple[report.Status, str] | None = None
+    first: tuple[ParentCheck, BaseException | None] | None = None
     for check in plan.checks:
-        outcome = _run_check(plan, check, results)
-        if outcome is None:
+        holds, problem = _check_holds(check, results)
+        if holds:
             passed += 1
         elif first is None:
-            first = outcome
+            first = (check, problem)
     if first is None:
         return Judgement(report.PASSED, passed, plan.total, "")
-    return Judgement(first[0], passed, plan.total, report.shorten(first[1]))
+    status, detail = _explain(plan, first[0], results, first[1])
+    return Judgement(status, passed, plan.total, report.shorten(detail))
 
 
-def _run_check(
-    plan: ProbePlan, check: ParentCheck, results: list[evaluate.ProbeResult]
-) -> tuple[report.Status, str] | None:
-    """None if the check passed, else ``(status, detail)``."""
+def _check_holds(
+    check: ParentCheck, results: list[evaluate.ProbeResult]
+) -> tuple[bool, BaseException | None]:
+    """``(holds, what went wrong)``: a check that raised does not hold."""
     try:
-        if bool(evaluate.evaluate(check.tree, results)):
-            return None
-        problem = ""
-    except evaluate.ProbeRaised as exc:
-        where = f" (line {exc.line} of the program)" if exc.line else ""
-        status = report.MEMORY if exc.type_name == "MemoryError" else report.ERROR
-        text = f"{plan.probes[exc.index]} raised {exc.type_name}: {exc.message}{where}"
-        return status, f"error: {text}; in: {check.source}"
+        return bool(evaluate.evaluate(check.tree, results)), None
     except Exception as exc:
-        problem = f" ({type(exc).__name__}: {report.shorten(str(exc), 100)})"
+        return False, exc
+
+
+def _explain(
+    plan: ProbePlan,
+    check: ParentCheck,
+    results: list[evaluate.ProbeResult],
+    problem: BaseException | None,
+) -> tuple[report.Status, str]:
+    """``(status, detail)`` of a failed check.
+
+    Explaining must never fail the caller: a bug here, or an assertion whose text cannot be
+    rebuilt, gives a plainer detail instead of an exception out of ``run_tests``.
+    """
+    status = report.FAILED
+    if isinstance(problem, evaluate.ProbeRaised):
+        status = report.MEMORY if problem.type_name == "MemoryError" else report.ERROR
+    try:
+        return status, _detail(plan, check, results, problem)
+    except Exception:
+        pass
+    try:
+        source = check.source
+    except Exception:
+        source = "a test"
+    if isinstance(problem, evaluate.ProbeRaised):
+        return status, f"error: a call of the program raised {problem.type_name}; in: {source}"
+    return status, f"failed: {source}"
+
+
+def _detail(
+    plan: ProbePlan,
+    check: ParentCheck,
+    results: list[evaluate.ProbeResult],
+    problem: BaseException | None,
+) -> str:
+    if isinstance(problem, evaluate.ProbeRaised):
+        where = f" (line {problem.line} of the program)" if problem.line else ""
+        text = f"{plan.probes[problem.index]} raised {problem.type_name}: {problem.message}{where}"
+        return f"error: {text}; in: {check.source}"
+    why = ""
+    if problem is not None:
+        why = f" ({type(problem).__name__}: {report.shorten(str(problem), 100)})"
     shown = []
     for index in evaluate.probe_indices(check.tree)[:2]:
         result = results[index]
         if not result.raised:
             shown.append(f"{plan.probes[index]} returned {_short(result.value)}")
-    return report.FAILED, f"failed: {check.source}{problem}; " + "; ".join(shown)
+    return f"failed: {check.source}{why}; " + "; ".join(shown)
 
 
 def _judge_checker(plan: CheckerPlan, message: dict) -> Judgement:
