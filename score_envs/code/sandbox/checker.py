@@ -176,7 +176,10 @@ def run_checker(job: dict, request_fd: int, reply_fd: int, result_fd: int) -> No
     except (OSError, protocol.ProtocolError):
         load = {"kind": "error", "error": "the program's process ended while loading"}
     if not isinstance(load, dict) or load.get("load") is None:
-        protocol.write_message(result_fd, {"load": {"kind": "error", "error": "no load report"}})
+        # "aborted": how the program's process ended explains this (the caller must wait for
+        # the server's report: a CPU-limit kill while loading is a timeout, not an error)
+        failure = {"kind": "error", "error": "no load report"}
+        protocol.write_message(result_fd, {"load": failure, "aborted": "while loading"})
         return
     if load["load"] != {"ok": True}:
         protocol.write_message(result_fd, {"load": load["load"]})
