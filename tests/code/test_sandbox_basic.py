@@ -11,6 +11,7 @@ import pytest
 
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
 from score_envs.code.sandbox.api import _SLOTS
+from score_envs.code.sandbox.testplan import make_plan
 
 SHORT = 0.25  # the CPU limit rounds up to 1 s; the wall-clock cap is 2 * 1 + 1 = 3 s
 DOUBLE = "def double(x):\n    return 2 * x\n"
@@ -515,6 +516,33 @@ def test_basic_isolation_still_grades_correctly():
         busy = "def double(x):\n    while True:\n        pass\n"
         assert sandbox.run_tests(busy, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"
         assert sandbox.run_tests(DOUBLE, DOUBLE_CHECK, entry_point="double").passed
+
+
+ROUND_TRIP = [
+    "assert encode('abc') == 'cde'",
+    "assert decode('cde') == 'abc'",
+    "assert encode('xyz') == 'zab'",
+    "assert decode('zab') == 'xyz'",
+]
+SHIFT = (
+    "def encode(s):\n    return ''.join(chr((ord(c) - 95) % 26 + 97) for c in s)\n"
+    "def decode(s):\n    return ''.join(chr((ord(c) - 99) % 26 + 97) for c in s)\n"
+)
+
+
+@pytest.mark.parametrize("isolation", ["auto", "basic"])
+def test_calls_in_stages_are_graded_like_one_batch(isolation):
+    # decode('cde') spells encode('abc')'s expected value: it is sent only after encode answered.
+    assert make_plan(ROUND_TRIP).stages == (1, 3)
+    with Sandbox(isolation=isolation) as sandbox:
+        report = sandbox.run_tests(SHIFT, ROUND_TRIP)
+        assert (report.status, report.passed_count, report.total) == ("passed", 4, 4)
+        wrong = SHIFT.replace("% 26 + 97) for c in s)\ndef", "% 26 + 98) for c in s)\ndef", 1)
+        report = sandbox.run_tests(wrong, ROUND_TRIP)
+        assert (report.status, report.passed_count) == ("failed", 2)
+        assert report.detail.startswith("failed: assert encode('abc') == 'cde'")
+        syntax = sandbox.run_tests("def encode(s)\n", ROUND_TRIP)
+        assert syntax.status == "syntax_error"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")

@@ -462,17 +462,19 @@ ROUND_TRIP = (
 )
 
 
-def test_round_trip_whose_later_call_spells_the_expected_value_goes_to_the_checker():
-    assert isinstance(make_plan(ROUND_TRIP, "encode"), CheckerPlan)
-    items = ["assert encode('attack') == 'dwwdfn'", "assert decode('dwwdfn') == 'attack'"]
-    assert isinstance(make_plan(items), CheckerPlan)
+def test_round_trip_whose_later_call_spells_the_expected_value_starts_a_new_stage():
+    plan = make_plan(["assert encode('attack') == 'dwwdfn'", "assert decode('dwwdfn') == 'attack'"])
+    assert isinstance(plan, ProbePlan)
+    assert plan.stages == (1,)  # decode('dwwdfn') only once encode('attack') has answered
+    plan = make_plan(ROUND_TRIP, "encode")
+    assert isinstance(plan, ProbePlan) and plan.stages
 
 
 def test_expected_value_inside_a_later_argument_counts():
     items = ["assert f(3) == [1, 20]", "assert g(([1, 20], 5)) == 0"]
-    assert isinstance(make_plan(items), CheckerPlan)
+    assert make_plan(items).stages == (1,)
     items = ["assert f(3) == -42", "assert g(-42) == 0"]
-    assert isinstance(make_plan(items), CheckerPlan)
+    assert make_plan(items).stages == (1,)
 
 
 @pytest.mark.parametrize(

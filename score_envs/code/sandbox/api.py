@@ -10,6 +10,7 @@ checker process that never runs program code.
 from __future__ import annotations
 
 import atexit
+import itertools
 import keyword
 import os
 import select
@@ -322,14 +323,17 @@ class Sandbox:
     def _run(
         self, program: str, entry_point: str | None, plan: testplan.Plan, limits: Limits
     ) -> tuple[verdict.RunOutput, int]:
+        staging = None
         if isinstance(plan, testplan.ProbePlan):
+            staging = _Staging(plan) if plan.stages else None
             jobs = {
                 "program_job": {
                     "program": program,
                     "entry_point": entry_point,
                     "candidate_name": plan.candidate_name,
                     "prelude": list(plan.prelude),
-                    "probes": list(plan.probes),
+                    "probes": list(plan.probes[: plan.stages[0]] if staging else plan.probes),
+                    "stages": len(plan.stages),
                 }
             }
         else:
@@ -347,7 +351,7 @@ class Sandbox:
                 },
             }
         if isinstance(plan, testplan.ProbePlan) and self._server.mode == "namespaces":
-            return self._run_on_ready_worker(jobs["program_job"], limits)
+            return self._run_on_ready_worker(jobs["program_job"], limits, staging)
         slot = _SLOTS.take()
         status_fd = -1
         try:
@@ -358,7 +362,7 @@ class Sandbox:
                 "checker_uid": UID_BASE - 2 * slot - 1,
                 "slot": slot,
             }
-            output, generation = self._drive(request, jobs, limits)
+            output, generation = self._drive(request, jobs, limits, staging)
             status_fd = output.unreported_status_fd
             return output, generation
         finally:
@@ -369,7 +373,9 @@ class Sandbox:
 
     # --- ready workers ------------------------------------------------------------------------
 
-    def _run_on_ready_worker(self, job: dict, limits: Limits) -> tuple[verdict.RunOutput, int]:
+    def _run_on_ready_worker(
+        self, job: dict, limits: Limits, staging: _Staging | None = None
+    ) -> tuple[verdict.RunOutput, int]:
         """Run a probe job on a worker forked ahead of time, and have the next one forked.
 
         A ready worker is forked for given limits, which it sets (and drops to its run's uid)
@@ -392,7 +398,14 @@ class Sandbox:
             unsent = {"program_job": _prefill(worker.fds["program_job"], protocol.dumps(job))}
             if alone:
                 self._add_ready(limits)  # forked while this run goes on, on the other core
-            output = _collect(worker.fds, unsent, limits, wall_clock_by_caller=True, early=True)
+            output = _collect(
+                worker.fds,
+                unsent,
+                limits,
+                wall_clock_by_caller=True,
+                early=True,
+                staging=staging,
+            )
         finally:
             with self._ready_lock:
                 self._running -= 1
@@ -471,7 +484,11 @@ class Sandbox:
         return workers
 
     def _drive(
-        self, request: dict, jobs: dict[str, dict], limits: Limits
+        self,
+        request: dict,
+        jobs: dict[str, dict],
+        limits: Limits,
+        staging: _Staging | None = None,
     ) -> tuple[verdict.RunOutput, int]:
         names = ["status", "kill", "program_job", "output", "result"]
         if "checker_job" in jobs:
@@ -497,7 +514,7 @@ class Sandbox:
                 os.close(fd)
         output = None
         try:
-            output = _collect(ours, unsent, limits, early=True)
+            output = _collect(ours, unsent, limits, early=True, staging=staging)
             return output, generation
         finally:
             kept = output.unreported_status_fd if output is not None else -1
@@ -508,6 +525,61 @@ class Sandbox:
 
 _RUN_WRITES = ("status", "output", "result")
 """The pipes a run writes (it gets their write ends; the caller keeps the read ends)."""
+
+
+class _Staging:
+    """The later stages of a probe job (see ``ProbePlan.stages``), fed one at a time.
+
+    The caller sends a stage's calls only once the results of every earlier one are in and
+    recorded: a program can no longer revise them after it has seen the later calls. The
+    results of all stages are put together into the one message the verdict reads.
+    """
+
+    def __init__(self, plan: testplan.ProbePlan) -> None:
+        bounds = [0, *plan.stages, len(plan.probes)]
+        spans = list(itertools.pairwise(bounds))
+        self.counts = [end - start for start, end in spans]
+        self.messages = [  # the calls of stages 2, 3, ... (the job carries the first stage's)
+            protocol.dumps({"probes": list(plan.probes[start:end])}) for start, end in spans[1:]
+        ]
+        self.results: list = []
+        self.stage = 0
+        self.over = False
+
+    def take(self, result: bytearray) -> bytes | None:
+        """After more of the results pipe: the next stage's message once ``result`` holds this
+        stage's complete, well-formed answer (then cleared; after the last stage it holds the
+        results of all stages as one message). Anything malformed ends the staging and stays
+        in ``result`` for the verdict to refuse."""
+        if len(result) < 4:
+            return None
+        end = 4 + int.from_bytes(result[:4], "big")
+        if len(result) < end:
+            return None
+        try:
+            message = protocol.parse_single_message(bytes(result))
+        except protocol.ProtocolError:
+            self.over = True
+            return None
+        if not isinstance(message, dict):
+            self.over = True
+            return None
+        answers = message.get("results")
+        if (
+            message.get("load") != {"ok": True}
+            or not isinstance(answers, list)
+            or len(answers) != self.counts[self.stage]
+        ):
+            self.over = True  # a load failure or a malformed answer: judged as it is
+            return None
+        self.results.extend(answers)
+        self.stage += 1
+        result.clear()
+        if self.stage == len(self.counts):
+            self.over = True
+            result += protocol.dumps({"load": {"ok": True}, "results": self.results})
+            return None
+        return self.messages[self.stage - 1]
 
 
 class _ReadyWorker:
@@ -578,6 +650,7 @@ def _collect(
     *,
     wall_clock_by_caller: bool = False,
     early: bool = False,
+    staging: _Staging | None = None,
 ) -> verdict.RunOutput:
     """Feed the rest of the jobs and read the pipes until the server has reported on the run (or
     is lost).
@@ -691,6 +764,12 @@ def _collect(
                 kill()
             else:
                 result += chunk
+                if staging is not None and not staging.over:
+                    following = staging.take(result)
+                    if following is not None:  # the next stage's calls, now that these answered
+                        job_fd = ours["program_job"]
+                        pending_writes[job_fd] = memoryview(following)
+                        poller.register(job_fd, select.POLLOUT)
     # Everything the run's processes wrote before they died is in the pipe buffers now.
     while (chunk := _read(result_fd)) and not out.result_overflow:
         result += chunk

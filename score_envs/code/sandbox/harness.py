@@ -84,8 +84,16 @@ def _flush_output() -> None:
             pass
 
 
-def run_probes(job: dict, result_fd: int) -> None:
-    """Probe mode: evaluate every call expression and send one results message.
+MAX_STAGE_BYTES = 64 * 1024 * 1024
+
+
+def run_probes(job: dict, result_fd: int, job_fd: int | None = None) -> None:
+    """Probe mode: evaluate every call expression and send one results message per stage.
+
+    A job in stages (``job["stages"]`` more after its own probes) gets each further stage's
+    calls from ``job_fd`` (``{"probes": [...]}``), which the parent sends only once it has the
+    results of the stage before: a later call cannot show this process an expected value of an
+    earlier check before that check's calls are answered.
 
     The tests' calls and imports are compiled before the program runs (so it cannot interfere)
     and inside the error handling: one that does not compile is reported as an error of the
@@ -126,17 +134,26 @@ def run_probes(job: dict, result_fd: int) -> None:
         protocol.write_message(result_fd, {"load": failure})
         return
     encoder = wire.Encoder()
-    results = []
-    for code in probes:
-        try:
-            value = eval(code, scope)  # noqa: S307 - a call expression, in the sandbox
-            results.append(["ok", encoder.encode(value)])
-        except wire.TooLarge as exc:
-            results.append(["raise", "ResultTooLarge", str(exc), None])
-        except BaseException as exc:
-            results.append(["raise", *describe_exception(exc)])
-    _flush_output()
-    protocol.write_message(result_fd, {"load": {"ok": True}, "results": results})
+    stages_left = job.get("stages") or 0
+    while True:
+        results = []
+        for code in probes:
+            try:
+                value = eval(code, scope)  # noqa: S307 - a call expression, in the sandbox
+                results.append(["ok", encoder.encode(value)])
+            except wire.TooLarge as exc:
+                results.append(["raise", "ResultTooLarge", str(exc), None])
+            except BaseException as exc:
+                results.append(["raise", *describe_exception(exc)])
+        _flush_output()
+        protocol.write_message(result_fd, {"load": {"ok": True}, "results": results})
+        if stages_left <= 0 or job_fd is None:
+            return
+        stages_left -= 1
+        stage = protocol.read_message(job_fd, MAX_STAGE_BYTES)
+        probes = [
+            compile(source, TEST_FILENAME, "eval", dont_inherit=True) for source in stage["probes"]
+        ]
 
 
 def serve_calls(job: dict, request_fd: int, reply_fd: int) -> None:

@@ -24,14 +24,15 @@ only call arguments; values without an exact literal (``nan``, objects) keep the
 
 Every probe runs, in order, whatever the parent later finds; so a probe Python would skip (the
 untaken side of ``and``/``or``/``x if c else y``) is never sent, and the operands that decide
-what runs must need no probe. The program's process receives all probes at once, so no probe may
-spell an expected value of a check that Python evaluates before it (see
-:func:`_reveals_expected_values`). Making one plan has a budget (statements, nodes, evaluation
+what runs must need no probe. The program's process receives the probes in *stages*: a probe
+that spells an expected value of a check Python evaluates before it starts a new stage, which
+the program gets only once it has answered every earlier probe (see :func:`_leak_boundaries`).
+Making one plan has a budget (statements, nodes, evaluation
 work, expression depth): planning runs on the caller's thread.
 
 **Checker plan** (anything else: helper functions, values that depend on a probe (``r =
 candidate(3)``), random inputs, ``if``/``while``/``try``, asserts inside other statements,
-calls whose course depends on a result, later calls that spell an earlier expected value). The
+calls whose course depends on a result). The
 whole test source runs in a separate checker process that never runs the program; see
 :mod:`score_envs.code.sandbox.checker`.
 
@@ -91,7 +92,7 @@ MAX_PLAN_WORK = 4_000_000
 spend together, comprehensions included: about 0.1 s (``list(range(10**6))`` costs 2 * 10**6)."""
 
 MAX_AUDITED_VALUES = 100_000
-"""Values the leak audit may look at for one plan (see :func:`_reveals_expected_values`)."""
+"""Values the leak audit may look at for one plan (see :func:`_leak_boundaries`)."""
 
 MAX_CACHED_PLAN_BYTES = 1 << 20
 """A plan holding more than this (estimated: computed test values, probe text) is not cached."""
@@ -159,12 +160,17 @@ class ProbePlan:
         prelude: Import statements run before the probes (the tests' imports).
         candidate_name: The name bound to the entry point while probes run (``candidate``).
         checks: One per counted test.
+        stages: Indices of the probes that start a new stage, in increasing order (empty: one
+            stage). The program's process gets a stage's probes only once it has answered every
+            earlier probe, so that no probe shows it an earlier check's expected value before
+            that check's calls are answered (see :func:`_leak_boundaries`).
     """
 
     probes: tuple[str, ...]
     prelude: tuple[str, ...]
     candidate_name: str
     checks: tuple[ParentCheck, ...]
+    stages: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:
@@ -1225,16 +1231,17 @@ def _expected_secrets(
 _NEVER = -1
 
 
-def _reveals_expected_values(
+def _leak_boundaries(
     checks: Sequence[ParentCheck], first_probes: Sequence[int | None], builder: _TreeBuilder
-) -> bool:
-    """Would a probe show the program an expected value of an earlier check (or of its own
-    check, which Python evaluates before that probe runs) that no probe showed it before?
+) -> tuple[int, ...]:
+    """The probes that would show the program an expected value of an earlier check (or of its
+    own check, which Python evaluates before that probe runs) that no probe showed it before.
 
     The program's process gets every probe at once, so a program can read the probes still to
     come (walking its frames to the harness's job) and answer ``encode(plain)`` with the
-    argument of the next probe, ``decode(cipher)``. Where that could work, the checker plan calls
-    the program one call at a time, as Python does. A value counts as shown early when the
+    argument of the next probe, ``decode(cipher)``. Each such probe starts a new *stage*: the
+    program gets it only once it has answered every earlier probe, as Python would have made
+    those calls before. A value counts as shown early when the
     first probe that spells it comes after the check's first probe: one the program was already
     given (an item of its own input) tells it nothing new. Values are compared by equality (a
     tuple and a list with the same items alike), constants and whole displays, leaving out
@@ -1242,11 +1249,11 @@ def _reveals_expected_values(
     """
     probe_arguments = builder.probe_arguments
     if len(probe_arguments) < 2:
-        return False
+        return ()
     audit = _Audit()
     expected = _expected_secrets(checks, first_probes, audit)
     if not expected:
-        return False  # a third of HumanEval's tests: only guessable values are expected
+        return ()  # a third of HumanEval's tests: only guessable values are expected
     shown: dict = {}  # what the probes spell -> the first probe that spells it
     for index, (node, literals) in enumerate(probe_arguments):
         if type(node) is not ast.Call:
@@ -1259,7 +1266,9 @@ def _reveals_expected_values(
                 _spelled(argument, literals, shown, index, audit, 0)
         for keyword in node.keywords:  # type: ignore[attr-defined]
             _spelled(keyword.value, literals, shown, index, audit, 0)
-    return any(shown.get(key, _NEVER) > first for key, first in expected.items())
+    return tuple(
+        sorted({shown[key] for key, first in expected.items() if shown.get(key, _NEVER) > first})
+    )
 
 
 def _nodes_using(node: ast.AST, names: Container[str]) -> set[int]:
@@ -1309,6 +1318,7 @@ class _Unroller:
         self.unrolled = 0
         self.statements_left = MAX_PLAN_STATEMENTS
         self.computes_values = False
+        self.stages: tuple[int, ...] = ()  # set by finish()
 
     def statements(self, body: Iterable[ast.stmt], *, top: bool) -> None:
         for statement in body:
@@ -1412,8 +1422,7 @@ class _Unroller:
             raise ValueError(
                 "tests never call the program (no call to the entry point or a function)"
             )
-        if _reveals_expected_values(self.checks, self.first_probes, self.builder):
-            raise NotParentCheckable("a later call spells out an earlier expected value")
+        self.stages = _leak_boundaries(self.checks, self.first_probes, self.builder)
         return self.checks
 
 
@@ -1502,6 +1511,7 @@ def _plan_items(
                 prelude=tuple(modules) + implicit,
                 candidate_name=candidate or "candidate",
                 checks=tuple(checks),
+                stages=unroller.stages,
             )
             return plan, _plan_bytes(builder)
     checker = CheckerPlan(
@@ -1604,7 +1614,9 @@ def _plan_check(source: str, entry_point: str, helpers: str | None) -> tuple[Pla
             prelude = tuple(text.of(s, "") for s in import_nodes) + tuple(
                 f"import {m}" for m in sorted(builder.modules_in_probes)
             )
-            plan = ProbePlan(tuple(builder.probes), prelude, candidate, tuple(checks))
+            plan = ProbePlan(
+                tuple(builder.probes), prelude, candidate, tuple(checks), unroller.stages
+            )
             return plan, _plan_bytes(builder)
     checker = CheckerPlan(
         style="check",

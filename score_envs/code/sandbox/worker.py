@@ -31,9 +31,10 @@ from score_envs.code.sandbox import checker, harness, isolation, protocol
 MAX_JOB_BYTES = 64 * 1024 * 1024
 
 
-def _read_job(fd: int) -> dict:
+def _read_job(fd: int, *, close: bool = True) -> dict:
     job = protocol.read_message(fd, MAX_JOB_BYTES)
-    os.close(fd)
+    if close:
+        os.close(fd)
     if not isinstance(job, dict):
         raise protocol.ProtocolError("the job is not a JSON object")
     return job
@@ -55,12 +56,12 @@ def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdi
     _lock_down(limits, keep, fds["output"], uid, workdir, mode)
     if "random" in sys.modules:
         sys.modules["random"].seed(0)  # a program's unseeded random is the same on every run
-    job = _read_job(3)
     if request["mode"] == "probes":
-        harness.run_probes(job, 4)
+        job = _read_job(3, close=False)  # a job in stages sends its later calls there
+        harness.run_probes(job, 4, job_fd=3)
         _hang_up()
-    else:
-        harness.serve_calls(job, 4, 5)
+        return
+    harness.serve_calls(_read_job(3), 4, 5)
 
 
 def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
@@ -83,10 +84,10 @@ def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
     _restrict(limits, uid, isolation.SANDBOX_DIR, "namespaces")
     if "random" in sys.modules:
         sys.modules["random"].seed(0)  # a program's unseeded random is the same on every run
-    job = _read_job(3)  # blocks until the caller has a run for this worker
+    job = _read_job(3, close=False)  # blocks until the caller has a run for this worker
     if job.get("limits") != limits:
         raise protocol.ProtocolError("a ready worker's job must carry the limits it was forked for")
-    harness.run_probes(job, 4)
+    harness.run_probes(job, 4, job_fd=3)  # a job in stages sends its later calls on fd 3
     _hang_up()
 
 
