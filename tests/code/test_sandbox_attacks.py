@@ -472,7 +472,9 @@ def test_files_written_in_the_working_directory_vanish(sandbox):
     """
     report = run_attack(sandbox, program)
     assert_not_passed(report, "failed")
-    assert not list(Path("/tmp").glob(f"**/note-{token}"))
+    # os.walk skips what vanishes under it: other processes may be using /tmp meanwhile
+    # (Path.glob raised on such a race once).
+    assert not [root for root, _, files in os.walk("/tmp") if f"note-{token}" in files]
 
 
 def test_killing_the_parent_fails_and_the_parent_survives(sandbox):

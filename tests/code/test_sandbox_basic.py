@@ -238,6 +238,20 @@ def test_loop_in_check_runs_in_the_checker_and_counts_asserts():
     assert (report.status, report.passed_count, report.total) == ("passed", 4, 4)
 
 
+def test_checker_runs_tests_with_deeply_nested_expressions():
+    # Counting asserts must not walk into expressions: a 600-term sum used to exhaust the
+    # checker's recursion limit. (A value computed by the program keeps the checker plan.)
+    tests = (
+        "def check(candidate):\n"
+        f"    x = {'+'.join(['1'] * 600)}\n"
+        "    assert candidate(x) == 600\n"
+        "    y = candidate(1)\n"
+        "    assert y == 1\n"
+    )
+    report = run_tests("def f(x):\n    return x\n", tests, entry_point="f")
+    assert (report.status, report.passed_count, report.total) == ("passed", 2, 2), report.detail
+
+
 def test_checker_stops_at_the_first_failing_assert():
     tests = CHECKER_SQUARES
     program = "def square(x):\n    return x * x if x < 2 else 0\n"

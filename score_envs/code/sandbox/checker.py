@@ -153,6 +153,11 @@ def _instrumented(source: str, filename: str) -> object:
     import ast
 
     class Instrument(ast.NodeTransformer):
+        def generic_visit(self, node: ast.AST) -> ast.AST:
+            # Asserts are statements: never descend into an expression, whose nesting (a
+            # 500-term sum) would exhaust the recursion limit for nothing.
+            return node if isinstance(node, ast.expr) else super().generic_visit(node)
+
         def visit_Assert(self, node: ast.Assert) -> list[ast.stmt]:
             name = ast.Name("_score_assert_begin", ast.Load())
             begin = ast.Expr(ast.Call(name, [ast.Constant(node.lineno)], []))
