@@ -10,17 +10,14 @@ credited with its own reward (gamma = 0), with KL weight ``beta1`` on both attem
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
-
-from agents.common import parse_args, seed_everything
+from agents.common import parse_args
 from agents.score_mini.losses import Objective
 from agents.score_mini.model import TinyDecoder, load_policy, save_checkpoint
-from agents.score_mini.rollout import train_policy_gradient
+from agents.score_mini.rollout import train_copy
 from agents.score_mini.tokenizer import CharTokenizer
 
 
@@ -60,22 +57,19 @@ def train(
     args: Args, base: TinyDecoder, tokenizer: CharTokenizer, log: Callable[[str], None] = print
 ) -> tuple[TinyDecoder, list[dict[str, float]]]:
     """Train a copy of ``base`` (``base`` itself is the frozen reference and is not changed)."""
-    seed_everything(args.seed)
-    torch.set_num_threads(args.threads)
-    model = copy.deepcopy(base)
-    history = train_policy_gradient(
-        model,
+    return train_copy(
+        base,
         base,
         tokenizer,
         objective(args),
+        seed=args.seed,
+        threads=args.threads,
         steps=args.steps,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
-        seed=args.seed,
         label="naive",
         log=log,
     )
-    return model, history
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ targets 10..13; target 9 (the correction mark) is forced, never sampled, and nev
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from agents.common import seed_everything
 from agents.score_mini.losses import Objective, objective_loss
 from agents.score_mini.model import TinyDecoder, generate
 from agents.score_mini.prompting import (
@@ -214,6 +216,43 @@ def policy_gradient_step(
     same = np.mean([x == y for x, y in zip(rollouts.first, rollouts.second, strict=True)])
     parts.update(r1=rollouts.r1.mean().item(), r2=rollouts.r2.mean().item(), same=float(same))
     return parts
+
+
+def train_copy(
+    start: TinyDecoder,
+    reference: TinyDecoder,
+    tokenizer: CharTokenizer,
+    objective: Objective,
+    *,
+    seed: int,
+    threads: int,
+    steps: int,
+    batch_size: int,
+    learning_rate: float,
+    label: str,
+    log=print,
+) -> tuple[TinyDecoder, list[dict[str, float]]]:
+    """Seed everything, then train a copy of ``start`` with :func:`train_policy_gradient`.
+
+    ``start`` and ``reference`` are left unchanged; returns the trained copy and its history.
+    Every RL method of the miniature (naive multi-turn RL, SCoRe's two stages) is one call.
+    """
+    seed_everything(seed)
+    torch.set_num_threads(threads)
+    model = copy.deepcopy(start)
+    history = train_policy_gradient(
+        model,
+        reference,
+        tokenizer,
+        objective,
+        steps=steps,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=seed,
+        label=label,
+        log=log,
+    )
+    return model, history
 
 
 def train_policy_gradient(

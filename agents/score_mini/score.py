@@ -22,17 +22,14 @@ Ablations: ``--no-stage1`` (Stage II straight from the base model, for the same 
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
-
-from agents.common import parse_args, seed_everything
+from agents.common import parse_args
 from agents.score_mini.losses import Objective
 from agents.score_mini.model import TinyDecoder, load_policy, save_checkpoint
-from agents.score_mini.rollout import train_policy_gradient
+from agents.score_mini.rollout import train_copy
 from agents.score_mini.tokenizer import CharTokenizer
 
 
@@ -100,22 +97,19 @@ def run_stage1(
     args: Args, base: TinyDecoder, tokenizer: CharTokenizer, log: Callable[[str], None] = print
 ) -> tuple[TinyDecoder, list[dict[str, float]]]:
     """Stage I on a copy of ``base`` (the frozen reference)."""
-    seed_everything(args.seed)
-    torch.set_num_threads(args.threads)
-    model = copy.deepcopy(base)
-    history = train_policy_gradient(
-        model,
+    return train_copy(
+        base,
         base,
         tokenizer,
         stage1_objective(args),
+        seed=args.seed,
+        threads=args.threads,
         steps=args.stage1_steps,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
-        seed=args.seed,
         label="stage1",
         log=log,
     )
-    return model, history
 
 
 def run_stage2(
@@ -128,22 +122,19 @@ def run_stage2(
     label: str = "stage2",
 ) -> tuple[TinyDecoder, list[dict[str, float]]]:
     """Stage II on a copy of ``start``, KL to ``base``; ``steps`` updates."""
-    seed_everything(args.seed + 1)
-    torch.set_num_threads(args.threads)
-    model = copy.deepcopy(start)
-    history = train_policy_gradient(
-        model,
+    return train_copy(
+        start,
         base,
         tokenizer,
         stage2_objective(args),
+        seed=args.seed + 1,
+        threads=args.threads,
         steps=steps,
         batch_size=args.batch_size,
         learning_rate=args.stage2_learning_rate,
-        seed=args.seed + 1,
         label=label,
         log=log,
     )
-    return model, history
 
 
 def train(
