@@ -18,10 +18,11 @@ import re
 from collections.abc import Mapping, Sequence
 
 from agents.score_mini.tasks import ANSWER_DIGITS
+from score_envs.policies.base import format_final_answer
 
 _PROBLEM = re.compile(r"Compute \$(\d{2}) \\times (\d{2})\$")
-_ACTION_PREFIX = "Final Answer: The final answer is $"
-_ACTION_SUFFIX = "$. I hope it is correct."
+# The paper's answer sentence, as the env's scripted policies write it, around the model output.
+_ACTION_PREFIX, _ACTION_SUFFIX = format_final_answer("\0").split("\0")
 
 CORRECTION_MARK = "|"
 """Stands for the env's correction message in the model's input."""
@@ -60,7 +61,7 @@ def attempt_action(model_output: str) -> str:
         >>> attempt_action("0408")
         'Final Answer: The final answer is $0408$. I hope it is correct.'
     """
-    return f"{_ACTION_PREFIX}{model_output}{_ACTION_SUFFIX}"
+    return format_final_answer(model_output)
 
 
 def output_of_action(action: str) -> str:
