@@ -422,15 +422,19 @@ def test_runs_from_several_threads_at_once_are_independent():
     assert results == {i: "passed" if i % 2 == 0 else "failed" for i in range(8)}
 
 
+def _leave_workers_ready_for_short_runs(sandbox: Sandbox) -> None:
+    for _ in range(2):  # the first run starts the server, the second leaves workers ready
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS, timeout_s=SHORT).passed
+    if sandbox.isolation != "namespaces":
+        pytest.skip("workers are forked ahead only with namespaces")
+
+
 def test_a_sleeper_on_a_worker_forked_ahead_hits_the_wall_clock_cap():
     # The caller keeps the wall clock of runs on ready workers (the server does not know when
     # such a run starts) and asks the server for the kill once the cap has passed.
     sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
     with Sandbox() as sandbox:
-        for _ in range(2):  # the first run starts the server, the second leaves a worker ready
-            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS, timeout_s=SHORT).passed
-        if sandbox.isolation != "namespaces":
-            pytest.skip("workers are forked ahead only with namespaces")
+        _leave_workers_ready_for_short_runs(sandbox)
         ready = [w.limits.timeout_s for w in sandbox._ready]
         assert ready and set(ready) == {SHORT}, "workers forked for these limits should be ready"
         report = sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT)
@@ -442,10 +446,7 @@ def test_the_server_survives_a_wall_clock_kill_the_caller_asked_for():
     # Such a kill used to unregister the run's kill pipe twice, which ended the server.
     sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
     with Sandbox() as sandbox:
-        for _ in range(2):  # the first run starts the server, the second leaves a worker ready
-            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS, timeout_s=SHORT).passed
-        if sandbox.isolation != "namespaces":
-            pytest.skip("workers are forked ahead only with namespaces")
+        _leave_workers_ready_for_short_runs(sandbox)
         assert sandbox._ready
         generation = sandbox._server.generation
         assert sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"

@@ -277,7 +277,8 @@ class Server:
             # writes between two forks (each a copy while a child shares the page) are then paid
             # once per batch rather than once per worker.
             uids = request.pop("program_uids")
-            batch = [fds[i : i + len(READY_FD_NAMES)] for i in range(0, len(fds), 5)]
+            size = len(READY_FD_NAMES)
+            batch = [fds[i : i + size] for i in range(0, len(fds), size)]
             if not isinstance(uids, list) or len(uids) != len(batch):
                 uids = [None] * len(batch)
             for uid, group in zip(uids, batch, strict=True):
