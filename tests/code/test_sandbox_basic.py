@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import threading
 import time
+from types import CodeType
 
 import pytest
 
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
 from score_envs.code.sandbox.api import _SLOTS
-from score_envs.code.sandbox.testplan import make_plan
+from score_envs.code.sandbox.testplan import ProbePlan, make_plan
 
 SHORT = 0.25  # the CPU limit rounds up to 1 s; the wall-clock cap is 2 * 1 + 1 = 3 s
 DOUBLE = "def double(x):\n    return 2 * x\n"
@@ -558,6 +560,39 @@ def test_calls_in_stages_are_graded_like_one_batch(isolation):
         assert report.detail.startswith("failed: assert encode('abc') == 'cde'")
         syntax = sandbox.run_tests("def encode(s)\n", ROUND_TRIP)
         assert syntax.status == "syntax_error"
+
+
+UNSEEDED = "import random\n\ndef draw():\n    return [random.random(), random.randrange(10**9)]\n"
+
+
+@pytest.mark.parametrize("isolation", ["auto", "basic"])
+def test_unseeded_random_gives_the_same_numbers_in_every_run(isolation):
+    # The fork server seeds random with 0 once, and its workers inherit that state (no re-seeding
+    # from the OS after fork): the same in probe runs, checker processes and every later run.
+    first = random.Random(0)
+    expected = [first.random(), first.randrange(10**9)]
+    probes = [f"assert draw() == {expected!r}"]
+    in_checker = (
+        "def check(candidate):\n"
+        "    import random\n"
+        f"    assert [random.random(), random.randrange(10**9)] == {expected!r}\n"
+        f"    assert candidate() == {expected!r}\n"
+    )
+    with Sandbox(isolation=isolation) as sandbox:
+        for _ in range(3):
+            assert sandbox.run_tests(UNSEEDED, probes).passed
+            assert sandbox.run_tests(UNSEEDED, in_checker, entry_point="draw").passed
+
+
+def test_plan_with_a_set_constant_sends_its_calls_as_source():
+    # marshal rebuilds a set constant from its items, which can change its iteration order.
+    tests = ["assert f({16, 8, 0}) == list({16, 8, 0})"]
+    plan = make_plan(tests)
+    assert isinstance(plan, ProbePlan) and plan.compiled is None
+    plain = make_plan(["assert f(1) == 2", "assert f(x=(1, 'a')) == 3"])
+    prelude, stages = plain.compiled
+    assert prelude == [] and len(stages) == 1 and all(isinstance(c, CodeType) for c in stages[0])
+    assert run_tests("def f(s):\n    return list(s)\n", tests).passed
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="namespaces need root")

@@ -151,3 +151,23 @@ def test_framing_rejects_invalid_json():
     body = b"{not json"
     with pytest.raises(protocol.ProtocolError, match="malformed"):
         protocol.parse_single_message(len(body).to_bytes(4, "big") + body)
+
+
+def test_jobs_round_trip_as_marshal_data_and_bad_ones_are_refused():
+    import os
+
+    code = compile("f(1)", "<test>", "eval")
+    job = {"program": "x = 1\n", "probes": [code], "limits": {"cpu_time_s": 3}, "stages": 0}
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, protocol.dumps_job(job))
+        assert protocol.read_job(read_end, 1 << 20) == job
+        os.write(write_end, len(b"\x00junk").to_bytes(4, "big") + b"\x00junk")
+        with pytest.raises(protocol.ProtocolError, match="malformed job"):
+            protocol.read_job(read_end, 1 << 20)
+        os.write(write_end, protocol.dumps_job(job))
+        with pytest.raises(protocol.ProtocolError, match="exceeds the limit"):
+            protocol.read_job(read_end, 10)
+    finally:
+        os.close(read_end)
+        os.close(write_end)

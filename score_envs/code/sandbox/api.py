@@ -10,7 +10,6 @@ checker process that never runs program code.
 from __future__ import annotations
 
 import atexit
-import itertools
 import keyword
 import os
 import select
@@ -326,13 +325,18 @@ class Sandbox:
         staging = None
         if isinstance(plan, testplan.ProbePlan):
             staging = _Staging(plan) if plan.stages else None
+            compiled = plan.compiled
+            if compiled is not None:
+                prelude, probes = compiled[0], compiled[1][0]
+            else:
+                prelude, probes = list(plan.prelude), list(plan.probes[slice(*plan.stage_spans[0])])
             jobs = {
                 "program_job": {
                     "program": program,
                     "entry_point": entry_point,
                     "candidate_name": plan.candidate_name,
-                    "prelude": list(plan.prelude),
-                    "probes": list(plan.probes[: plan.stages[0]] if staging else plan.probes),
+                    "prelude": prelude,
+                    "probes": probes,
                     "stages": len(plan.stages),
                 }
             }
@@ -395,7 +399,7 @@ class Sandbox:
         output = None
         try:
             job = dict(job, limits=limits.to_dict())
-            unsent = {"program_job": _prefill(worker.fds["program_job"], protocol.dumps(job))}
+            unsent = {"program_job": _prefill(worker.fds["program_job"], protocol.dumps_job(job))}
             if alone:
                 self._add_ready(limits)  # forked while this run goes on, on the other core
             output = _collect(
@@ -507,7 +511,9 @@ class Sandbox:
             # Write what fits of each job into its pipe BEFORE asking for the run, so that the
             # worker finds its job at once and never waits for this thread to be scheduled again
             # (the fork server may run first and take the CPU). The rest is fed by _collect.
-            unsent = {name: _prefill(ours[name], protocol.dumps(job)) for name, job in jobs.items()}
+            unsent = {
+                name: _prefill(ours[name], protocol.dumps_job(job)) for name, job in jobs.items()
+            }
             generation = self._server.fork_run(request, [theirs[name] for name in names])
         finally:
             for fd in theirs.values():
@@ -536,11 +542,15 @@ class _Staging:
     """
 
     def __init__(self, plan: testplan.ProbePlan) -> None:
-        bounds = [0, *plan.stages, len(plan.probes)]
-        spans = list(itertools.pairwise(bounds))
+        spans = plan.stage_spans
         self.counts = [end - start for start, end in spans]
+        compiled = plan.compiled
         self.messages = [  # the calls of stages 2, 3, ... (the job carries the first stage's)
-            protocol.dumps({"probes": list(plan.probes[start:end])}) for start, end in spans[1:]
+            protocol.dumps_job(
+                {"probes": compiled[1][stage] if compiled else list(plan.probes[start:end])}
+            )
+            for stage, (start, end) in enumerate(spans)
+            if stage
         ]
         self.results: list = []
         self.stage = 0

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import builtins
 import sys
+from collections.abc import Sequence
+from types import CodeType
 
 from score_envs.code.sandbox import protocol, wire
 
@@ -87,6 +89,16 @@ def _flush_output() -> None:
 MAX_STAGE_BYTES = 64 * 1024 * 1024
 
 
+def compile_calls(calls: Sequence[str | CodeType], mode: str) -> list[CodeType]:
+    """The tests' calls (``eval``) or imports (``exec``) as code: compiled here from source, or
+    as the caller compiled them (see ``ProbePlan.compiled``), which spares a just-forked process
+    the compiler's first pass over its pages. Code objects come only from the trusted caller."""
+    return [
+        call if type(call) is CodeType else compile(call, TEST_FILENAME, mode, dont_inherit=True)
+        for call in calls
+    ]
+
+
 def run_probes(job: dict, result_fd: int, job_fd: int | None = None) -> None:
     """Probe mode: evaluate every call expression and send one results message per stage.
 
@@ -95,18 +107,14 @@ def run_probes(job: dict, result_fd: int, job_fd: int | None = None) -> None:
     results of the stage before: a later call cannot show this process an expected value of an
     earlier check before that check's calls are answered.
 
-    The tests' calls and imports are compiled before the program runs (so it cannot interfere)
-    and inside the error handling: one that does not compile is reported as an error of the
-    tests, not as this process dying. The parent checks every call it rebuilds, so this is a
-    safety net.
+    The tests' calls and imports come compiled from the caller, or are compiled here before the
+    program runs (so it cannot interfere) and inside the error handling: one that does not
+    compile is reported as an error of the tests, not as this process dying. The parent checks
+    every call it rebuilds, so this is a safety net.
     """
     try:
-        probes = [
-            compile(source, TEST_FILENAME, "eval", dont_inherit=True) for source in job["probes"]
-        ]
-        prelude = [
-            compile(source, TEST_FILENAME, "exec", dont_inherit=True) for source in job["prelude"]
-        ]
+        probes = compile_calls(job["probes"], "eval")
+        prelude = compile_calls(job["prelude"], "exec")
     except Exception as exc:
         name, message, _ = describe_exception(exc)
         failure = {"kind": "error", "error": f"the tests' calls do not compile: {name}: {message}"}
@@ -150,10 +158,8 @@ def run_probes(job: dict, result_fd: int, job_fd: int | None = None) -> None:
         if stages_left <= 0 or job_fd is None:
             return
         stages_left -= 1
-        stage = protocol.read_message(job_fd, MAX_STAGE_BYTES)
-        probes = [
-            compile(source, TEST_FILENAME, "eval", dont_inherit=True) for source in stage["probes"]
-        ]
+        stage = protocol.read_job(job_fd, MAX_STAGE_BYTES)
+        probes = compile_calls(stage["probes"], "eval")
 
 
 def serve_calls(job: dict, request_fd: int, reply_fd: int) -> None:

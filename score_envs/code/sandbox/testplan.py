@@ -57,9 +57,10 @@ import sys
 import threading
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import CodeType
 from typing import Any
 
-from score_envs.code.sandbox import evaluate, wire
+from score_envs.code.sandbox import evaluate, harness, wire
 
 STDLIB_MODULES = frozenset(getattr(sys, "stdlib_module_names", ()))
 
@@ -176,6 +177,43 @@ class ProbePlan:
     def total(self) -> int:
         """Number of tests."""
         return len(self.checks)
+
+    @property
+    def stage_spans(self) -> list[tuple[int, int]]:
+        """``(start, end)`` of each stage's probes."""
+        return list(itertools.pairwise([0, *self.stages, len(self.probes)]))
+
+    @functools.cached_property
+    def compiled(self) -> tuple[list[CodeType], list[list[CodeType]]] | None:
+        """``(prelude, probes of each stage)`` compiled as the sandbox would, once per plan.
+
+        The program's process then gets code instead of source: a just-forked process that
+        compiles only the program copies fewer of the fork server's pages. ``None`` if one does
+        not compile (the source is sent, and the sandbox reports it as an error of the tests),
+        or if one holds a set constant: ``marshal`` rebuilds a set from its items in iteration
+        order, which can change the order it iterates in (``{16, 8, 0}``), and a probe's set
+        must iterate as the parent's does; compiled in the sandbox, it does.
+        """
+        try:
+            compiled = (
+                harness.compile_calls(self.prelude, "exec"),
+                [
+                    harness.compile_calls(self.probes[start:end], "eval")
+                    for start, end in self.stage_spans
+                ],
+            )
+        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
+            return None
+        constants: list = [*compiled[0], *itertools.chain.from_iterable(compiled[1])]
+        while constants:
+            constant = constants.pop()
+            if isinstance(constant, frozenset):
+                return None
+            if isinstance(constant, CodeType):
+                constants.extend(constant.co_consts)
+            elif isinstance(constant, tuple):
+                constants.extend(constant)
+        return compiled
 
 
 @dataclass(frozen=True)

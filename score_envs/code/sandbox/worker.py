@@ -24,7 +24,6 @@ from __future__ import annotations
 import _signal
 import os
 import signal
-import sys
 
 from score_envs.code.sandbox import checker, harness, isolation, protocol
 
@@ -32,7 +31,7 @@ MAX_JOB_BYTES = 64 * 1024 * 1024
 
 
 def _read_job(fd: int, *, close: bool = True) -> dict:
-    job = protocol.read_message(fd, MAX_JOB_BYTES)
+    job = protocol.read_job(fd, MAX_JOB_BYTES)
     if close:
         os.close(fd)
     if not isinstance(job, dict):
@@ -54,8 +53,6 @@ def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdi
     else:
         keep = {fds["program_job"]: 3, fds["requests"]: 4, fds["replies"]: 5}
     _lock_down(limits, keep, fds["output"], uid, workdir, mode)
-    if "random" in sys.modules:
-        sys.modules["random"].seed(0)  # a program's unseeded random is the same on every run
     if request["mode"] == "probes":
         job = _read_job(3, close=False)  # a job in stages sends its later calls there
         harness.run_probes(job, 4, job_fd=3)
@@ -82,8 +79,6 @@ def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
     isolation.enter_run_root(root, uid, int(limits["max_file_mb"]))
     _own_fds({fds["program_job"]: 3, fds["result"]: 4}, fds["output"])
     _restrict(limits, uid, isolation.SANDBOX_DIR, "namespaces")
-    if "random" in sys.modules:
-        sys.modules["random"].seed(0)  # a program's unseeded random is the same on every run
     job = _read_job(3, close=False)  # blocks until the caller has a run for this worker
     if job.get("limits") != limits:
         raise protocol.ProtocolError("a ready worker's job must carry the limits it was forked for")
@@ -170,8 +165,8 @@ def _restrict(limits: dict, uid: int, directory: str, mode: str) -> None:
     isolation.forbid_new_privileges()
     if mode != "namespaces":  # with namespaces, the server's death kills its whole PID namespace
         isolation.die_with_parent(signal.SIGKILL)
-    os.environ.clear()
-    sys.argv[:] = [""]
+    if os.environ:  # the server cleared it; clear() of an empty one raises and catches KeyError
+        os.environ.clear()
 
 
 def start_worker(body, *args: object) -> int:
