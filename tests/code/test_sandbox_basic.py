@@ -584,6 +584,35 @@ def test_unseeded_random_gives_the_same_numbers_in_every_run(isolation):
             assert sandbox.run_tests(UNSEEDED, in_checker, entry_point="draw").passed
 
 
+LOCKED = """
+import ctypes, os, sys
+
+def state():
+    try:
+        os.write(0, b"x")
+        stdin_writable = True
+    except OSError:
+        stdin_writable = False
+    no_new_privs = ctypes.CDLL(None).prctl(39, 0, 0, 0, 0)  # PR_GET_NO_NEW_PRIVS
+    return [no_new_privs, sys.stdin.read(), stdin_writable, os.environ.copy(), sys.argv]
+"""
+
+
+@pytest.mark.parametrize("isolation", ["auto", "basic"])
+def test_programs_start_with_no_new_privileges_a_read_only_empty_stdin_and_no_environment(
+    isolation,
+):
+    # Set once in the fork server and inherited by every worker (worker.INHERITED).
+    probes = ["assert state() == [1, '', False, {}, ['']]"]
+    in_checker = (
+        "def check(c):\n    for _ in range(1):\n        assert c() == [1, '', False, {}, ['']]\n"
+    )
+    with Sandbox(isolation=isolation) as sandbox:
+        for _ in range(2):
+            assert sandbox.run_tests(LOCKED, probes).passed
+            assert sandbox.run_tests(LOCKED, in_checker, entry_point="state").passed
+
+
 def test_plan_with_a_set_constant_sends_its_calls_as_source():
     # marshal rebuilds a set constant from its items, which can change its iteration order.
     tests = ["assert f({16, 8, 0}) == list({16, 8, 0})"]

@@ -138,16 +138,15 @@ def fork_in_new_pid_namespace(own_pid_namespace_fd: int) -> int:
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
     """``mount(2)``."""
-    _check(
-        _lib().mount(
-            source.encode() if source else None,
-            target.encode(),
-            fstype.encode() if fstype else None,
-            flags,
-            data.encode() if data else None,
-        ),
-        f"mount {target}",
+    result = _lib().mount(
+        source.encode() if source else None,
+        target.encode(),
+        fstype.encode() if fstype else None,
+        flags,
+        data.encode() if data else None,
     )
+    if result != 0:  # (the message only then: this runs in every program worker)
+        _check(result, f"mount {target}")
 
 
 def prctl(option: int, value: int) -> None:
@@ -309,11 +308,23 @@ def forbid_new_privileges() -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
+_FD_CEILING = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+"""Where closing every other fd may stop (the fork server's soft limit, which its workers inherit
+unchanged until they set their own)."""
+
+
 def keep_only_fds(mapping: dict[int, int]) -> None:
     """Put each ``source -> target`` fd in place and close every other fd above 2.
 
     Targets must be distinct and at least 3; sources may collide with targets.
     """
+    count = len(mapping)
+    if set(mapping.values()) == set(range(3, 3 + count)) and min(mapping) >= 3 + count:
+        # The usual case (targets 3, 4, ... and every source above them): one dup2 each.
+        for source, target in mapping.items():
+            os.dup2(source, target, inheritable=False)
+        os.closerange(3 + count, max(_FD_CEILING, 3 + count))
+        return
     high = 256
     moved = {
         target: fcntl.fcntl(source, fcntl.F_DUPFD_CLOEXEC, high)

@@ -138,10 +138,17 @@ def _lock_down(
     _restrict(limits, uid, directory, mode)
 
 
+INHERITED = {"stdin_is_null": False, "no_new_privs": False}
+"""What the fork server already did for all its workers (see ``zygote.main``), so that each
+worker need not: stdin is ``/dev/null``; ``no_new_privs`` is set (it is inherited and can never
+be cleared)."""
+
+
 def _own_fds(keep: dict[int, int], output_fd: int) -> None:
     """stdin from ``/dev/null``, stdout/stderr to the output pipe, ``keep`` in place, no other."""
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
+    if not INHERITED["stdin_is_null"]:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     isolation.keep_only_fds(keep)
@@ -162,7 +169,8 @@ def _restrict(limits: dict, uid: int, directory: str, mode: str) -> None:
     )
     if os.geteuid() == 0:
         isolation.drop_privileges(uid, uid)
-    isolation.forbid_new_privileges()
+    if not INHERITED["no_new_privs"]:
+        isolation.forbid_new_privileges()
     if mode != "namespaces":  # with namespaces, the server's death kills its whole PID namespace
         isolation.die_with_parent(signal.SIGKILL)
     if os.environ:  # the server cleared it; clear() of an empty one raises and catches KeyError

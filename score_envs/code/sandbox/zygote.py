@@ -129,6 +129,25 @@ def _no_fork_hook(**_: object) -> None:
     """Stands in for ``os.register_at_fork`` while the preloaded modules are imported."""
 
 
+def _set_inherited() -> None:
+    """Do once, for every worker, what a forked process inherits (``worker.INHERITED``): stdin
+    from ``/dev/null``, and ``no_new_privs`` (no set-uid binary or file capability can ever raise
+    the privileges of this process or of any process it forks; the server never executes a
+    program, so it loses nothing). A worker does whatever failed here itself."""
+    try:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        worker.INHERITED["stdin_is_null"] = True
+    except OSError:
+        pass
+    try:
+        isolation.forbid_new_privileges()
+        worker.INHERITED["no_new_privs"] = True
+    except OSError:
+        pass
+
+
 def _seed() -> None:
     """Seed ``random`` with 0 once, last: a program's unseeded random then gives the same numbers
     in every run and on every machine, and no worker pays for seeding it."""
@@ -549,6 +568,7 @@ def main() -> None:
         except Exception:  # e.g. a CPython whose private malloc statistics differ
             continue
     _seed()
+    _set_inherited()
     sys.argv[:] = [""]  # what a program finds there; the workers need not set it each time
     gc.freeze()  # a worker's garbage collections then never touch (and copy) the server's pages
     Server(control, mode, own_pid_namespace).serve()
