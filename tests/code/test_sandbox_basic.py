@@ -7,11 +7,13 @@ import random
 import signal
 import threading
 import time
+from pathlib import Path
 from types import CodeType
 
 import pytest
 
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
+from score_envs.code.sandbox import forkserver
 from score_envs.code.sandbox.api import _SLOTS
 from score_envs.code.sandbox.testplan import ProbePlan, make_plan
 
@@ -523,6 +525,37 @@ def test_a_forked_child_process_gets_its_own_server():
     _, exit_status = os.waitpid(pid, 0)
     assert (child_status, exit_status) == ("passed", 0)
     assert run_tests(DOUBLE, DOUBLE_TESTS).passed  # the parent's server was left alone
+
+
+@pytest.mark.parametrize("isolation", ["auto", "basic"])
+def test_server_without_pidfds_supervises_through_sigchld(isolation, monkeypatch):
+    # Kernels before 5.3 have no pidfds: the server then learns of exits from SIGCHLD.
+    monkeypatch.setattr(forkserver, "USE_PIDFDS", False)
+    crash = "import os\ndef double(x):\n    os._exit(3)\n"
+    busy = "def double(x):\n    while True:\n        pass\n"
+    with Sandbox(isolation=isolation) as sandbox:
+        for _ in range(3):
+            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+            assert sandbox.run_tests(DOUBLE, DOUBLE_CHECK, entry_point="double").passed
+            assert sandbox.run_tests(crash, DOUBLE_TESTS).status == "error"  # needs the report
+        assert sandbox.run_tests(busy, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"
+        assert _SLOTS.settle(5.0)  # every run reported on: every worker reaped
+        assert _server_catches_sigchld(sandbox)
+    monkeypatch.undo()
+    with Sandbox(isolation=isolation) as sandbox:
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        assert not _server_catches_sigchld(sandbox)  # pidfds: no handler for workers to reset
+
+
+def _server_catches_sigchld(sandbox) -> bool:
+    started = sandbox._server._process.pid  # the server is its child (namespaces) or itself
+    children = Path(f"/proc/{started}/task/{started}/children").read_text().split()
+    server = int(children[0]) if children else started
+    status = Path(f"/proc/{server}/status").read_text()
+    caught = int(
+        next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16
+    )
+    return bool(caught & (1 << (signal.SIGCHLD - 1)))
 
 
 def test_basic_isolation_still_grades_correctly():

@@ -37,6 +37,9 @@ except BaseException:
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 START_TIMEOUT_S = 60.0
+USE_PIDFDS = True
+"""The server watches its workers through pidfds where the kernel has them (Linux 5.3+); False
+makes servers started afterwards use their SIGCHLD fallback instead (to test that path)."""
 _INSTANCES: weakref.WeakSet[ForkServer] = weakref.WeakSet()
 
 
@@ -114,6 +117,7 @@ class ForkServer:
             str(theirs.fileno()),
             self.isolation,
             json.dumps(_hidden_dirs()),
+            "pidfds" if USE_PIDFDS else "signals",
         ]
         try:
             process = subprocess.Popen(

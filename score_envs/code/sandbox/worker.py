@@ -138,10 +138,10 @@ def _lock_down(
     _restrict(limits, uid, directory, mode)
 
 
-INHERITED = {"stdin_is_null": False, "no_new_privs": False}
-"""What the fork server already did for all its workers (see ``zygote.main``), so that each
-worker need not: stdin is ``/dev/null``; ``no_new_privs`` is set (it is inherited and can never
-be cleared)."""
+INHERITED = {"stdin_is_null": False, "no_new_privs": False, "default_signals": False}
+"""What the fork server already did for all its workers (see ``zygote._set_inherited``), so that
+each worker need not: stdin is ``/dev/null``; ``no_new_privs`` is set (it is inherited and can
+never be cleared); no signal handler or wake-up fd of the server's to reset."""
 
 
 def _own_fds(keep: dict[int, int], output_fd: int) -> None:
@@ -183,8 +183,9 @@ def start_worker(body, *args: object) -> int:
     try:
         # ``_signal``, not ``signal``: the latter's enum wrappers run enum.py code here, and each
         # write to one of its (shared) objects copies a page (measured: ~25 fewer faults).
-        _signal.set_wakeup_fd(-1)
-        _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
+        if not INHERITED["default_signals"]:
+            _signal.set_wakeup_fd(-1)
+            _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
         code = 71
         body(*args)
         code = 0
