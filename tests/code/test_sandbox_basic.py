@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -13,7 +15,7 @@ from types import CodeType
 import pytest
 
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
-from score_envs.code.sandbox import forkserver
+from score_envs.code.sandbox import forkserver, protocol, zygote
 from score_envs.code.sandbox.api import _SLOTS
 from score_envs.code.sandbox.testplan import ProbePlan, make_plan
 
@@ -556,6 +558,64 @@ def _server_catches_sigchld(sandbox) -> bool:
         next(line for line in status.splitlines() if line.startswith("SigCgt:")).split()[1], 16
     )
     return bool(caught & (1 << (signal.SIGCHLD - 1)))
+
+
+def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(monkeypatch):
+    # A real fork failure is hard to cause as root: the server's fork is made to fail instead.
+    ours, theirs = socket.socketpair()
+    server = zygote.Server(theirs, "namespaces", -1)
+    forked = []
+
+    def fork(body, *args):
+        if len(forked) == 1:
+            raise OSError(errno.EAGAIN, "no more processes")
+        forked.append(args)
+        return 2**22 + 7  # no child of ours: never reaped here
+
+    monkeypatch.setattr(server, "_fork", fork)
+    pipes = [{name: os.pipe() for name in zygote.READY_FD_NAMES} for _ in range(3)]
+    runs = []
+    for uid, run_pipes in zip((65534, 65532, 65530), pipes, strict=True):
+        theirs_ends = {
+            name: ends[1] if name in ("status", "output", "result") else ends[0]
+            for name, ends in run_pipes.items()
+        }
+        runs.append(({"mode": "ready", "program_uid": uid, "limits": {}}, theirs_ends))
+    server._start_ready_batch(runs)
+    assert len(forked) == 1 and forked[0][0]["program_uid"] == 65534
+    assert set(server.by_pid) == {2**22 + 7}
+    for index, run_pipes in enumerate(pipes):
+        status_read = run_pipes["status"][0]
+        os.set_blocking(status_read, False)
+        if index == 0:  # supervised: its report comes when it ends
+            with pytest.raises(BlockingIOError):
+                os.read(status_read, 100)
+        else:  # reported failed, and the server's ends closed (EOF after the report)
+            report = protocol.read_message(status_read, 1 << 16)
+            assert report == {
+                "who": "supervisor",
+                "error": "BlockingIOError: [Errno 11] no more processes",
+            }
+            assert os.read(status_read, 100) == b""
+    for index, (_, theirs_ends) in enumerate(runs):  # the server closed all but run 0's two
+        assert [name for name, fd in theirs_ends.items() if _is_open(fd)] == (
+            ["status", "kill"] if index == 0 else []
+        )
+    for index, run_pipes in enumerate(pipes):
+        for name, ends in run_pipes.items():
+            os.close(ends[0] if name in ("status", "output", "result") else ends[1])
+            if index == 0 and name in ("status", "kill"):
+                os.close(ends[1] if name == "status" else ends[0])
+    ours.close()
+    theirs.close()
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
 
 
 def test_basic_isolation_still_grades_correctly():
