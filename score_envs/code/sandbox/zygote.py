@@ -356,7 +356,7 @@ class Server:
 
         After each fork every page the server writes is a fault (a copy while a child still
         shares it): the bookkeeping of a run done between two forks would pay its pages once per
-        fork; here the loop between the forks is the fork itself (measured: about 127 -> 80 page
+        fork; here the loop between the forks is the fork itself (measured: about 129 -> 91 page
         faults of the server's own per run). A fork that fails ends the batch: it and the runs
         after it are reported as failed.
         """
