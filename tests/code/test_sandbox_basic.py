@@ -566,13 +566,13 @@ def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(mo
     server = zygote.Server(theirs, "namespaces", -1)
     forked = []
 
-    def fork(body, *args):
+    def fork(pid_namespace, mount_namespace, root, uid, scratch_mb):
         if len(forked) == 1:
             raise OSError(errno.EAGAIN, "no more processes")
-        forked.append(args)
+        forked.append(uid)
         return 2**22 + 7  # no child of ours: never reaped here
 
-    monkeypatch.setattr(server, "_fork", fork)
+    monkeypatch.setattr(zygote.isolation, "fork_into_run_namespaces", fork)
     pipes = [{name: os.pipe() for name in zygote.READY_FD_NAMES} for _ in range(3)]
     runs = []
     for uid, run_pipes in zip((65534, 65532, 65530), pipes, strict=True):
@@ -580,9 +580,10 @@ def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(mo
             name: ends[1] if name in ("status", "output", "result") else ends[0]
             for name, ends in run_pipes.items()
         }
-        runs.append(({"mode": "ready", "program_uid": uid, "limits": {}}, theirs_ends))
+        request = {"mode": "ready", "program_uid": uid, "limits": {"max_file_mb": 16}}
+        runs.append((request, theirs_ends))
     server._start_ready_batch(runs)
-    assert len(forked) == 1 and forked[0][0]["program_uid"] == 65534
+    assert forked == [65534]
     assert set(server.by_pid) == {2**22 + 7}
     for index, run_pipes in enumerate(pipes):
         status_read = run_pipes["status"][0]

@@ -136,6 +136,32 @@ def fork_in_new_pid_namespace(own_pid_namespace_fd: int) -> int:
     return pid
 
 
+def fork_into_run_namespaces(
+    own_pid_namespace_fd: int, own_mount_namespace_fd: int, root: str, uid: int, scratch_mb: int
+) -> int:
+    """``fork()`` a child that is PID 1 of a new PID namespace and alone in a new mount namespace
+    in which its scratch ``tmpfs`` is already mounted (see :func:`mount_scratch`); the caller ends
+    in its own namespaces again.
+
+    The namespaces are made in the caller around the fork rather than by the child: the child
+    then makes no ``unshare``/``mount`` call, whose first ``ctypes`` call alone costs a
+    just-forked process about 20 page copies (measured: 287 -> 267 page faults per worker, 4 %
+    less CPU per run; the fork server pays about 8 more of its own).
+    """
+    unshare(CLONE_NEWPID | CLONE_NEWNS)
+    try:
+        mount_scratch(root, uid, scratch_mb)
+        pid = os.fork()
+    except BaseException:
+        setns(own_mount_namespace_fd, CLONE_NEWNS)
+        setns(own_pid_namespace_fd, CLONE_NEWPID)
+        raise
+    if pid:
+        setns(own_mount_namespace_fd, CLONE_NEWNS)
+        setns(own_pid_namespace_fd, CLONE_NEWPID)
+    return pid
+
+
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
     """``mount(2)``."""
     result = _lib().mount(
@@ -237,6 +263,14 @@ def enter_run_root(root: str, uid: int, scratch_mb: int) -> None:
     """In a program worker (new PID and mount namespaces): mount its private tmpfs working
     directory, owned by the run's ``uid``, then ``chroot`` into the prepared root (which has no
     ``/proc`` or ``/sys``)."""
+    mount_scratch(root, uid, scratch_mb)
+    os.chroot(root)
+    os.chdir("/")
+
+
+def mount_scratch(root: str, uid: int, scratch_mb: int) -> None:
+    """Mount a run's private ``tmpfs`` working directory, owned by its ``uid``, in the current
+    (the run's own) mount namespace."""
     mount(
         "tmpfs",
         root + SANDBOX_DIR,
@@ -244,8 +278,6 @@ def enter_run_root(root: str, uid: int, scratch_mb: int) -> None:
         MS_NOSUID | MS_NODEV,
         f"size={scratch_mb}m,nr_inodes=4096,mode=700,uid={uid},gid={uid}",
     )
-    os.chroot(root)
-    os.chdir("/")
 
 
 def disable_ipc() -> None:

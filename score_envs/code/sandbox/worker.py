@@ -66,17 +66,17 @@ def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
     limits the caller expects the run to have, it locks itself down and then waits for its job,
     which comes straight from the caller.
 
-    Everything is done before the wait: new mount namespace, scratch ``tmpfs`` owned by the run's
-    uid, ``chroot``, every inherited fd closed but the run's own pipes (other runs' pipes must not
-    stay open here), the limits set and root dropped for good -- so the run's critical path is
-    only reading the job and running it. The job must carry the same limits (the caller only
-    gives a ready worker a run with its limits); nothing of the job is executed before that is
-    checked, and the process can no longer raise its limits anyway.
+    Everything is done before the wait: ``chroot`` (the server forked it into its own PID and
+    mount namespaces, its scratch ``tmpfs`` owned by the run's uid already mounted: see
+    ``isolation.fork_into_run_namespaces``), every inherited fd closed but the run's own pipes
+    (other runs' pipes must not stay open here), the limits set and root dropped for good -- so
+    the run's critical path is only reading the job and running it. The job must carry the same
+    limits (the caller only gives a ready worker a run with its limits); nothing of the job is
+    executed before that is checked, and the process can no longer raise its limits anyway.
     """
     uid = request["program_uid"]
     limits = request["limits"]
-    isolation.unshare(isolation.RUN_PRIVATE_NAMESPACES)
-    isolation.enter_run_root(root, uid, int(limits["max_file_mb"]))
+    os.chroot(root)  # then _restrict makes the scratch directory the working directory
     _own_fds({fds["program_job"]: 3, fds["result"]: 4}, fds["output"])
     _restrict(limits, uid, isolation.SANDBOX_DIR, "namespaces")
     job = _read_job(3, close=False)  # blocks until the caller has a run for this worker

@@ -70,12 +70,13 @@ MAX_READY_BATCH = 16
 NOBODY = 65534
 
 
-def _setup(requested: str, hidden_dirs: list[str]) -> tuple[str, str, int]:
-    """Prepare namespaces if possible: ``(mode, reason for a fallback, own PID namespace fd)``."""
+def _setup(requested: str, hidden_dirs: list[str]) -> tuple[str, str, int, int]:
+    """Prepare namespaces if possible: ``(mode, reason for a fallback, own PID namespace fd, own
+    mount namespace fd)``."""
     if requested == "basic":
-        return "basic", "basic isolation was requested", -1
+        return "basic", "basic isolation was requested", -1, -1
     if os.geteuid() != 0:
-        return "basic", "not running as root: no namespaces", -1
+        return "basic", "not running as root: no namespaces", -1, -1
     try:
         isolation.enter_private_mounts()
         isolation.unshare(isolation.SERVER_NAMESPACES)
@@ -87,14 +88,16 @@ def _setup(requested: str, hidden_dirs: list[str]) -> tuple[str, str, int]:
         python_dirs = [path for path in sys.path if path and os.path.isdir(path)]
         isolation.build_root(ROOT_DIR, python_dirs, hidden_dirs)
         own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY)
-        _try_run_namespaces(own_pid_namespace)
+        own_mount_namespace = os.open("/proc/self/ns/mnt", os.O_RDONLY)
+        _try_run_namespaces(own_pid_namespace, own_mount_namespace)
     except OSError as exc:
-        return "basic", f"namespaces unavailable: {exc}", -1
-    return "namespaces", "", own_pid_namespace
+        return "basic", f"namespaces unavailable: {exc}", -1, -1
+    return "namespaces", "", own_pid_namespace, own_mount_namespace
 
 
-def _try_run_namespaces(own_pid_namespace: int) -> None:
-    """Start a throw-away worker skeleton once, to fail early (and fall back) if anything fails."""
+def _try_run_namespaces(own_pid_namespace: int, own_mount_namespace: int) -> None:
+    """Start throw-away worker skeletons once (both ways a worker gets its namespaces), to fail
+    early (and fall back) if anything fails."""
     pid = isolation.fork_in_new_pid_namespace(own_pid_namespace)
     if pid == 0:
         code = 1
@@ -107,6 +110,19 @@ def _try_run_namespaces(own_pid_namespace: int) -> None:
     _, status = os.waitpid(pid, 0)
     if status != 0:
         raise OSError(0, "a test run in new namespaces failed")
+    pid = isolation.fork_into_run_namespaces(
+        own_pid_namespace, own_mount_namespace, ROOT_DIR, NOBODY, 1
+    )
+    if pid == 0:
+        code = 1
+        try:
+            os.chroot(ROOT_DIR)
+            code = 0 if os.getpid() == 1 and os.path.ismount(isolation.SANDBOX_DIR) else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or os.path.ismount(ROOT_DIR + isolation.SANDBOX_DIR):
+        raise OSError(0, "a test run in namespaces made by the server failed")
 
 
 def _preload() -> None:
@@ -247,10 +263,17 @@ class _Run:
 class Server:
     """The supervising loop (see the module docstring)."""
 
-    def __init__(self, control: socket.socket, mode: str, own_pid_namespace: int) -> None:
+    def __init__(
+        self,
+        control: socket.socket,
+        mode: str,
+        own_pid_namespace: int,
+        own_mount_namespace: int = -1,
+    ) -> None:
         self.control = control
         self.mode = mode
         self.own_pid_namespace = own_pid_namespace
+        self.own_mount_namespace = own_mount_namespace
         self.by_pid: dict[int, _Run] = {}
         self.by_kill_fd: dict[int, _Run] = {}
         self.poller = select.poll()
@@ -369,10 +392,19 @@ class Server:
         failure = None
         for _run, request, program_fds in prepared:
             try:
-                pids.append(self._fork(worker.run_ready_program, request, program_fds, ROOT_DIR))
-            except OSError as exc:
+                pid = isolation.fork_into_run_namespaces(
+                    self.own_pid_namespace,
+                    self.own_mount_namespace,
+                    ROOT_DIR,
+                    request["program_uid"],
+                    int(request["limits"]["max_file_mb"]),
+                )
+            except (OSError, KeyError, TypeError, ValueError) as exc:
                 failure = exc
                 break
+            if pid == 0:
+                worker.start_worker(worker.run_ready_program, request, program_fds, ROOT_DIR)
+            pids.append(pid)
         for index, (run, _request, program_fds) in enumerate(prepared):
             for fd in program_fds.values():
                 os.close(fd)
@@ -629,7 +661,7 @@ def main() -> None:
     control = socket.socket(fileno=control_fd)
     os.environ.clear()  # PYTHONHASHSEED was read at start-up; workers inherit an empty environment
     _preload()
-    mode, reason, own_pid_namespace = _setup(requested, hidden_dirs)
+    mode, reason, own_pid_namespace, own_mount_namespace = _setup(requested, hidden_dirs)
     hello = {"mode": mode, "reason": reason, "python": sys.version.split()[0]}
     control.sendall(json.dumps(hello).encode())
     for speed_up in (_warm_up, gc.collect, _fill_pools):
@@ -641,4 +673,4 @@ def main() -> None:
     _set_inherited(use_pidfds)
     sys.argv[:] = [""]  # what a program finds there; the workers need not set it each time
     gc.freeze()  # a worker's garbage collections then never touch (and copy) the server's pages
-    Server(control, mode, own_pid_namespace).serve()
+    Server(control, mode, own_pid_namespace, own_mount_namespace).serve()
