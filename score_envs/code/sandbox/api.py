@@ -756,9 +756,10 @@ def _collect(
                     and not (result_open or output_open or killed)
                     and not out.result_overflow
                     and not out.output_exceeded
-                    and _complete(result)
+                    and (message := _complete(result)) is not None
                 ):
                     out.result = bytes(result)
+                    out.parsed_result = message
                     # The caller closes the kill pipe: the server kills what is left, and reports.
                     out.unreported_status_fd = status_fd
                     return out
@@ -796,8 +797,9 @@ def _collect(
     return out
 
 
-def _complete(result: bytearray) -> bool:
-    """Whether ``result`` is exactly one well-formed message that the verdict can use alone.
+def _complete(result: bytearray) -> dict | None:
+    """``result`` as a message if it is exactly one well-formed message that the verdict can use
+    alone, else None.
 
     A checker's verdict qualifies only if the program did not end during the tests
     (``aborted``): explaining that (CPU limit or crash) needs the server's report.
@@ -805,12 +807,14 @@ def _complete(result: bytearray) -> bool:
     try:
         message = protocol.parse_single_message(bytes(result))
     except protocol.ProtocolError:
-        return False
-    return (
+        return None
+    if (
         isinstance(message, dict)
         and isinstance(message.get("load"), dict)
         and message.get("aborted") is None
-    )
+    ):
+        return message
+    return None
 
 
 def _read(fd: int) -> bytes | None:

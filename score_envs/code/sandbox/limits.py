@@ -107,4 +107,7 @@ class Limits:
             >>> Limits.from_budget(1.0, 128).to_dict()["wall_time_s"]
             3.0
         """
-        return {field.name: getattr(self, field.name) for field in fields(self)}
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
+
+
+_FIELD_NAMES = tuple(field.name for field in fields(Limits))

@@ -55,6 +55,8 @@ class RunOutput:
     server_error: str = ""
     unreported_status_fd: int = -1
     """Judged before the server's report (see ``api._collect``): the status pipe, still open."""
+    parsed_result: object = None
+    """``result`` as already parsed by the caller (``api._complete``), so that it is parsed once."""
 
 
 def _short(value: object) -> str:
@@ -139,10 +141,12 @@ def judge(plan: Plan, limits: Limits, run: RunOutput) -> Judgement:
         return Judgement(report.TIMEOUT, 0, total, detail)
     if run.result_overflow:
         return Judgement(report.ERROR, 0, total, "the results message is too large")
-    try:
-        message = protocol.parse_single_message(run.result)
-    except protocol.ProtocolError:
-        return Judgement(report.ERROR, 0, total, _how_it_ended(program))
+    message = run.parsed_result
+    if message is None:
+        try:
+            message = protocol.parse_single_message(run.result)
+        except protocol.ProtocolError:
+            return Judgement(report.ERROR, 0, total, _how_it_ended(program))
     if not isinstance(message, dict) or not isinstance(message.get("load"), dict):
         return Judgement(report.ERROR, 0, total, "the program sent a malformed results message")
     load = message["load"]
