@@ -566,10 +566,10 @@ def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(mo
     server = zygote.Server(theirs, "namespaces", -1)
     forked = []
 
-    def fork(pid_namespace, mount_namespace, root, uid, scratch_mb):
+    def fork(pid_namespace, mount_namespace, scratch):
         if len(forked) == 1:
             raise OSError(errno.EAGAIN, "no more processes")
-        forked.append(uid)
+        forked.append(scratch[4].decode())
         return 2**22 + 7  # no child of ours: never reaped here
 
     monkeypatch.setattr(zygote.isolation, "fork_into_run_namespaces", fork)
@@ -583,7 +583,7 @@ def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(mo
         request = {"mode": "ready", "program_uid": uid, "limits": {"max_file_mb": 16}}
         runs.append((request, theirs_ends))
     server._start_ready_batch(runs)
-    assert forked == [65534]
+    assert forked == ["size=16m,nr_inodes=4096,mode=700,uid=65534,gid=65534"]
     assert set(server.by_pid) == {2**22 + 7}
     for index, run_pipes in enumerate(pipes):
         status_read = run_pipes["status"][0]

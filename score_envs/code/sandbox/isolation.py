@@ -136,12 +136,24 @@ def fork_in_new_pid_namespace(own_pid_namespace_fd: int) -> int:
     return pid
 
 
+def scratch_mount(root: str, uid: int, scratch_mb: int) -> tuple[bytes, bytes, bytes, int, bytes]:
+    """The ``mount(2)`` arguments of a run's scratch ``tmpfs`` (see :func:`mount_scratch`), made
+    before a batch of forks rather than between them (each object made there is page faults)."""
+    return (
+        b"tmpfs",
+        (root + SANDBOX_DIR).encode(),
+        b"tmpfs",
+        MS_NOSUID | MS_NODEV,
+        f"size={scratch_mb}m,nr_inodes=4096,mode=700,uid={uid},gid={uid}".encode(),
+    )
+
+
 def fork_into_run_namespaces(
-    own_pid_namespace_fd: int, own_mount_namespace_fd: int, root: str, uid: int, scratch_mb: int
+    own_pid_namespace_fd: int, own_mount_namespace_fd: int, scratch: tuple
 ) -> int:
     """``fork()`` a child that is PID 1 of a new PID namespace and alone in a new mount namespace
     in which its scratch ``tmpfs`` is already mounted (see :func:`mount_scratch`); the caller ends
-    in its own namespaces again.
+    in its own namespaces again. ``scratch``: from :func:`scratch_mount`.
 
     The namespaces are made in the caller around the fork rather than by the child: the child
     then makes no ``unshare``/``mount`` call, whose first ``ctypes`` call alone costs a
@@ -150,7 +162,8 @@ def fork_into_run_namespaces(
     """
     unshare(CLONE_NEWPID | CLONE_NEWNS)
     try:
-        mount_scratch(root, uid, scratch_mb)
+        if _lib().mount(*scratch) != 0:
+            _check(-1, "mount of the scratch directory")
         pid = os.fork()
     except BaseException:
         setns(own_mount_namespace_fd, CLONE_NEWNS)
@@ -271,13 +284,8 @@ def enter_run_root(root: str, uid: int, scratch_mb: int) -> None:
 def mount_scratch(root: str, uid: int, scratch_mb: int) -> None:
     """Mount a run's private ``tmpfs`` working directory, owned by its ``uid``, in the current
     (the run's own) mount namespace."""
-    mount(
-        "tmpfs",
-        root + SANDBOX_DIR,
-        "tmpfs",
-        MS_NOSUID | MS_NODEV,
-        f"size={scratch_mb}m,nr_inodes=4096,mode=700,uid={uid},gid={uid}",
-    )
+    if _lib().mount(*scratch_mount(root, uid, scratch_mb)) != 0:
+        _check(-1, f"mount {root + SANDBOX_DIR}")
 
 
 def disable_ipc() -> None:

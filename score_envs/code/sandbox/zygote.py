@@ -111,7 +111,7 @@ def _try_run_namespaces(own_pid_namespace: int, own_mount_namespace: int) -> Non
     if status != 0:
         raise OSError(0, "a test run in new namespaces failed")
     pid = isolation.fork_into_run_namespaces(
-        own_pid_namespace, own_mount_namespace, ROOT_DIR, NOBODY, 1
+        own_pid_namespace, own_mount_namespace, isolation.scratch_mount(ROOT_DIR, NOBODY, 1)
     )
     if pid == 0:
         code = 1
@@ -384,28 +384,32 @@ class Server:
         after it are reported as failed.
         """
         prepared = []
+        failure: BaseException | None = None
         for request, named in runs:
             run = _Run(named["status"], named["kill"], _NEVER, "")
             program_fds = {name: named[name] for name in ("program_job", "output", "result")}
-            prepared.append((run, request, program_fds))
-        pids: list[int] = []
-        failure = None
-        for _run, request, program_fds in prepared:
             try:
-                pid = isolation.fork_into_run_namespaces(
-                    self.own_pid_namespace,
-                    self.own_mount_namespace,
-                    ROOT_DIR,
-                    request["program_uid"],
-                    int(request["limits"]["max_file_mb"]),
+                scratch = isolation.scratch_mount(
+                    ROOT_DIR, int(request["program_uid"]), int(request["limits"]["max_file_mb"])
                 )
-            except (OSError, KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError) as exc:
+                failure = failure or exc
+                scratch = None
+            prepared.append((run, request, program_fds, scratch))
+        pids: list[int] = []
+        pid_namespace, mount_namespace = self.own_pid_namespace, self.own_mount_namespace
+        for _run, request, program_fds, scratch in prepared:
+            if scratch is None:
+                break
+            try:
+                pid = isolation.fork_into_run_namespaces(pid_namespace, mount_namespace, scratch)
+            except OSError as exc:
                 failure = exc
                 break
             if pid == 0:
                 worker.start_worker(worker.run_ready_program, request, program_fds, ROOT_DIR)
             pids.append(pid)
-        for index, (run, _request, program_fds) in enumerate(prepared):
+        for index, (run, _request, program_fds, _scratch) in enumerate(prepared):
             for fd in program_fds.values():
                 os.close(fd)
             if index < len(pids):
