@@ -279,6 +279,7 @@ class Server:
         self.poller = select.poll()
         self.wake_read = self.wake_write = -1
         self.pidfd_of: dict[int, int] = {}  # pid -> its pidfd, in the poller until reaped
+        self.timed: set[_Run] = set()  # the runs with a wall-clock deadline still to watch
         self.cpus = sorted(os.sched_getaffinity(0))
 
     def serve(self) -> None:
@@ -300,10 +301,10 @@ class Server:
                 self._kill(run)
 
     def _step(self) -> bool:
-        deadlines = [run.deadline for run in self.by_kill_fd.values() if run.deadline < _NEVER]
         timeout = None
-        if deadlines:
-            timeout = max(0.0, min(deadlines) - time.monotonic()) * 1000 + 1
+        if self.timed:  # (ready workers' runs have no deadline here: their caller keeps it)
+            deadline = min(run.deadline for run in self.timed)
+            timeout = max(0.0, deadline - time.monotonic()) * 1000 + 1
         for fd, _ in self.poller.poll(timeout):
             if fd == self.control.fileno():
                 if not self._accept():
@@ -327,9 +328,9 @@ class Server:
                 self._kill(run)
                 self.poller.unregister(fd)
                 run.watching_kill = False
-        now = time.monotonic()
-        for run in list(self.by_kill_fd.values()):
-            if now >= run.deadline:
+        if self.timed:
+            now = time.monotonic()
+            for run in [run for run in self.timed if now >= run.deadline]:
                 run.timed_out = True
                 self._kill(run)
         self._reap()
@@ -528,6 +529,8 @@ class Server:
         return self.cpus[slot % len(self.cpus)]
 
     def _supervise(self, run: _Run) -> None:
+        if run.deadline < _NEVER:
+            self.timed.add(run)
         for pid in run.pending:
             self.by_pid[pid] = run
             if worker.INHERITED["default_signals"]:
@@ -542,6 +545,7 @@ class Server:
 
     def _kill(self, run: _Run) -> None:
         run.deadline = _NEVER  # nothing more to wait for but the reaping
+        self.timed.discard(run)
         for pid in run.pending:  # not reaped yet, so the pid cannot have been reused
             run.signalled.add(pid)
             if self.mode != "namespaces":
@@ -596,6 +600,7 @@ class Server:
             protocol.write_message(run.status_fd, report)
         except OSError:
             pass  # the parent is gone
+        self.timed.discard(run)
         if run.kill_fd in self.by_kill_fd:
             del self.by_kill_fd[run.kill_fd]
         if run.watching_kill:
