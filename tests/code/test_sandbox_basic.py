@@ -619,6 +619,27 @@ def _is_open(fd: int) -> bool:
     return True
 
 
+def test_runs_judged_early_close_their_kill_pipes_with_the_report_or_soon_after():
+    sleeper = (
+        "import os, sys, time\n"
+        "def double(x):\n"
+        "    return 2 * x\n"
+        "def _hang_up_then_sleep():\n"
+        "    for fd in (4, 1, 2):\n"
+        "        os.close(fd)\n"
+        "    time.sleep(30)\n"
+        "sys.modules['score_envs.code.sandbox.worker']._hang_up = _hang_up_then_sleep\n"
+    )
+    with Sandbox() as sandbox:
+        for _ in range(5):
+            assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        assert _SLOTS.settle(5.0) and not _SLOTS._kill_later  # closed with the reports
+        started = time.monotonic()
+        assert sandbox.run_tests(sleeper, DOUBLE_TESTS).passed  # judged on its results
+        assert _SLOTS.settle(5.0) and not _SLOTS._kill_later  # killed: its report came
+        assert time.monotonic() - started < 3.0  # not after its sleep or the wall clock
+
+
 def test_basic_isolation_still_grades_correctly():
     with Sandbox(isolation="basic") as sandbox:
         assert sandbox.info()["isolation"] == "basic"

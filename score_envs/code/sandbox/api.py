@@ -44,6 +44,14 @@ in between need no request at all."""
 
 MAX_READY_WORKERS = READY_BATCH
 
+KILL_LINGER_S = 0.05
+"""After an early verdict (see ``_collect``) the caller keeps a ready worker's kill pipe open
+until the server reports the run over -- its worker exits right after hanging up -- and closes
+it then, or at its first call into the slot pool after this long (the server then kills whatever
+is left: a program that hung up and went on running). Closing it at once made the server wake
+up, and signal an exiting process, once more per run (measured: 2-4 % fewer runs per second with
+2 threads)."""
+
 TAIL_POLL_S = 0.002
 """How often a thread that finds no free slot looks again for runs judged early that are over."""
 
@@ -60,15 +68,17 @@ class _UidSlots:
         self._free = list(range(count - 1, -1, -1))
         self._condition = threading.Condition()
         self._tails: dict[int, int] = {}  # status fd of a run judged early -> its slot
+        self._kill_later: dict[int, tuple[int, float]] = {}  # status fd -> (kill fd, close by)
 
     def reset(self) -> None:
         """In a forked child: no run of the parent's is ours, and a held lock must not stay held."""
-        for fd in self._tails:
+        for fd in [*self._tails, *(kill_fd for kill_fd, _ in self._kill_later.values())]:
             try:
                 os.close(fd)  # our copy; the parent still waits on its own
             except OSError:
                 pass
         self._tails = {}
+        self._kill_later = {}
         self._free = list(range(self._count - 1, -1, -1))
         self._condition = threading.Condition()
 
@@ -88,15 +98,18 @@ class _UidSlots:
             self._free.append(slot)
             self._condition.notify()
 
-    def give_when_reported(self, slot: int, status_fd: int) -> None:
+    def give_when_reported(self, slot: int, status_fd: int, kill_fd: int = -1) -> None:
         """Free ``slot`` once the server has reported on its run (``status_fd`` at EOF).
 
         A run judged before that report (see ``_collect``) may still have processes under the
         slot's uids for a moment; the uids must not serve another run until they are all gone
-        (``RLIMIT_NPROC`` is counted per uid). Takes ownership of ``status_fd``.
+        (``RLIMIT_NPROC`` is counted per uid). Takes ownership of ``status_fd`` and of the run's
+        ``kill_fd`` if given, closed with the report or after :data:`KILL_LINGER_S`.
         """
         with self._condition:
             self._tails[status_fd] = slot
+            if kill_fd >= 0:
+                self._kill_later[status_fd] = (kill_fd, time.monotonic() + KILL_LINGER_S)
             self._reap_tails()
 
     def settle(self, timeout_s: float) -> bool:
@@ -110,7 +123,14 @@ class _UidSlots:
             return not self._tails
 
     def _reap_tails(self) -> None:
-        """Free the slots whose runs are over (never blocks; called with the lock held)."""
+        """Free the slots whose runs are over, and have what is left of the runs that outstay
+        :data:`KILL_LINGER_S` killed (never blocks; called with the lock held)."""
+        if self._kill_later:
+            now = time.monotonic()
+            for fd, (kill_fd, close_by) in list(self._kill_later.items()):
+                if now >= close_by:
+                    del self._kill_later[fd]
+                    os.close(kill_fd)
         for fd in list(self._tails):
             while True:
                 try:
@@ -121,6 +141,9 @@ class _UidSlots:
                     data = b""
                 if not data:
                     os.close(fd)
+                    kill = self._kill_later.pop(fd, None)
+                    if kill is not None:
+                        os.close(kill[0])
                     self._free.append(self._tails.pop(fd))
                     self._condition.notify()
                     break
@@ -413,7 +436,8 @@ class Sandbox:
         finally:
             with self._ready_lock:
                 self._running -= 1
-            worker.discard(keep_status=output is not None and output.unreported_status_fd >= 0)
+            early = output is not None and output.unreported_status_fd >= 0
+            worker.discard(keep_status=early, judged_early=early)
         if output.supervisor_lost:
             self._server.restart(worker.generation)  # so that its other workers are not used
         elif not alone:
@@ -609,17 +633,19 @@ class _ReadyWorker:
     def usable(self, generation: int, limits: Limits) -> bool:
         return self.owner == os.getpid() and self.generation == generation and self.limits == limits
 
-    def discard(self, *, keep_status: bool = True) -> None:
+    def discard(self, *, keep_status: bool = True, judged_early: bool = False) -> None:
         """Close the caller's ends (an unused worker then reads EOF and exits) and free the slot.
 
         With ``keep_status`` (the default: an unused worker already runs under the slot's uid;
         also a run judged before the server's report) the slot is freed only once the server has
         reported the worker dead (see :meth:`_UidSlots.give_when_reported`); without it (the
-        report was read), at once.
+        report was read), at once. A run ``judged_early`` keeps its kill pipe open a little
+        longer (see :data:`KILL_LINGER_S`).
         """
         status_fd = self.fds.get("status", -1) if keep_status else -1
+        kill_fd = self.fds.get("kill", -1) if status_fd >= 0 and judged_early else -1
         for fd in self.fds.values():
-            if fd != status_fd:
+            if fd not in (status_fd, kill_fd):
                 try:
                     os.close(fd)
                 except OSError:
@@ -628,11 +654,13 @@ class _ReadyWorker:
         if self.owner == os.getpid() and self.slot >= 0:
             # (a forked child has its own, fresh slot pool)
             if status_fd >= 0:
-                _SLOTS.give_when_reported(self.slot, status_fd)
+                _SLOTS.give_when_reported(self.slot, status_fd, kill_fd)
             else:
                 _SLOTS.give(self.slot)
-        elif status_fd >= 0:
-            os.close(status_fd)
+        else:
+            for fd in (status_fd, kill_fd):
+                if fd >= 0:
+                    os.close(fd)
         self.slot = -1
 
 
