@@ -204,6 +204,8 @@ class ProbePlan:
             )
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
             return None
+        if not any("{" in text for text in itertools.chain(self.probes, self.prelude)):
+            return compiled  # no set display, hence no set constant
         constants: list = [*compiled[0], *itertools.chain.from_iterable(compiled[1])]
         while constants:
             constant = constants.pop()
