@@ -12,6 +12,7 @@ import os
 import secrets
 import socket
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,42 @@ def test_forged_results_then_hanging_up_and_sleeping_is_judged_and_killed(sandbo
     report = run_attack(sandbox, program, timeout_s=SHORT)
     assert_not_passed(report, "failed")
     assert report.duration_s < report.limits.wall_time_s
+
+
+def test_a_run_that_hangs_up_and_goes_on_is_killed_while_the_caller_stays_idle(sandbox):
+    # Judged early on its (right) results, the program keeps running as PID 1 of its namespace,
+    # forking CPU-bound children that each die at the CPU limit; the caller makes no further
+    # sandbox call, so nothing but the end of its last run may end this one.
+    program = """
+        import os, sys
+        def answer(x):
+            return 987654321
+        def go_on():
+            for fd in (4, 1, 2):
+                os.close(fd)
+            while True:
+                if os.fork() == 0:
+                    while True:
+                        pass
+                os.wait()
+        sys.modules["score_envs.code.sandbox.worker"]._hang_up = go_on
+    """
+    honest = "def answer(x):\n    return 987654321\n"
+    assert sandbox.run_tests(honest, TESTS, timeout_s=SHORT).passed  # a ready worker for SHORT
+    report = sandbox.run_tests(textwrap.dedent(program), TESTS, timeout_s=SHORT)
+    assert report.passed  # judged on its results, as any run
+    bootstrap = sandbox._server._process.pid
+    server = next(p for p in _descendants(bootstrap) if _status(p).get("PPid") == str(bootstrap))
+    deadline = time.monotonic() + 3.0
+    while True:  # no sandbox call in this loop: the caller is idle
+        ready_uids = {str(UID_BASE - 2 * worker.slot) for worker in sandbox._ready}
+        left = {
+            pid for pid in _descendants(server) if not _is_ready_worker(pid, server, ready_uids)
+        }
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert left == set(), "a process of the run outlived it while the caller was idle"
 
 
 def test_garbage_on_the_results_pipe_fails(sandbox):
@@ -553,6 +590,31 @@ LOOP_TESTS = (  # a value from the program in a variable: only the checker runs 
     "        result = candidate(i)\n"
     "        assert result == expected\n"
 )
+
+
+def test_replaying_the_checkers_random_draws_fails(sandbox):
+    # HumanEval/50's shape: random strings x, then candidate(encode(x)) == x. A program that
+    # ignores its input and replays the checker's draws would pass if both processes started
+    # from the same random state.
+    tests = (
+        "def encode_shift(s):\n"
+        "    return ''.join(chr((ord(c) + 5 - 97) % 26 + 97) for c in s)\n"
+        "def check(candidate):\n"
+        "    from random import randint, choice\n"
+        "    import string\n"
+        "    for _ in range(20):\n"
+        "        text = ''.join(choice(string.ascii_lowercase) for i in range(randint(10, 20)))\n"
+        "        assert candidate(encode_shift(text)) == text\n"
+    )
+    program = """
+        import string
+        from random import randint, choice
+        def decode_shift(s):
+            return ''.join(choice(string.ascii_lowercase) for i in range(randint(10, 20)))
+    """
+    for _ in range(3):
+        report = run_attack(sandbox, program, tests, entry_point="decode_shift")
+        assert_not_passed(report, "failed")
 
 
 def test_checker_frames_are_out_of_reach(sandbox):

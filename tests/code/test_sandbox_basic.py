@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from types import CodeType
 
+import numpy
 import pytest
 
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
@@ -350,6 +351,25 @@ def test_set_order_is_the_same_every_run():
     assert run_tests(program, tests).detail == run_tests(program, tests).detail
 
 
+class _Text(str):
+    """A str subclass of the caller's (not a program's): it must be graded like its value."""
+
+    def __str__(self) -> str:
+        return "rigged"
+
+
+@pytest.mark.parametrize("kind", [numpy.str_, _Text])
+def test_str_subclasses_as_program_tests_entry_point_and_helpers_are_graded_as_plain_str(kind):
+    check = (
+        "def check(candidate):\n    for x in range(3):\n        assert candidate(x) == twice(x)\n"
+    )
+    helpers = "def twice(x):\n    return 2 * x\n"
+    assert run_tests(kind(DOUBLE), [kind(t) for t in DOUBLE_TESTS]).passed
+    assert run_tests(kind(DOUBLE), kind(DOUBLE_CHECK), entry_point=kind("double")).passed
+    report = run_tests(kind(DOUBLE), kind(check), entry_point=kind("double"), helpers=kind(helpers))
+    assert report.passed, report.detail
+
+
 def test_too_long_program_is_graded_error_without_running():
     report = run_tests("x = 1\n" * 200_000, DOUBLE_TESTS)
     assert report.status == "error"
@@ -681,22 +701,42 @@ UNSEEDED = "import random\n\ndef draw():\n    return [random.random(), random.ra
 
 
 @pytest.mark.parametrize("isolation", ["auto", "basic"])
-def test_unseeded_random_gives_the_same_numbers_in_every_run(isolation):
-    # The fork server seeds random with 0 once, and its workers inherit that state (no re-seeding
-    # from the OS after fork): the same in probe runs, checker processes and every later run.
+def test_unseeded_random_is_seed_0_for_programs_and_fresh_for_checkers(isolation):
+    # The fork server seeds random with 0 once and program processes inherit that state, in
+    # probe runs and checker runs alike; a checker process re-seeds from the OS, so that a
+    # program cannot replay the draws of tests that make random inputs.
     first = random.Random(0)
     expected = [first.random(), first.randrange(10**9)]
     probes = [f"assert draw() == {expected!r}"]
     in_checker = (
         "def check(candidate):\n"
         "    import random\n"
-        f"    assert [random.random(), random.randrange(10**9)] == {expected!r}\n"
         f"    assert candidate() == {expected!r}\n"
+        f"    assert [random.random(), random.randrange(10**9)] != {expected!r}\n"
+        "    assert candidate() != [random.random(), random.randrange(10**9)]\n"
     )
     with Sandbox(isolation=isolation) as sandbox:
         for _ in range(3):
             assert sandbox.run_tests(UNSEEDED, probes).passed
-            assert sandbox.run_tests(UNSEEDED, in_checker, entry_point="draw").passed
+            report = sandbox.run_tests(UNSEEDED, in_checker, entry_point="draw")
+            assert report.passed, report.detail
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a program may fork only in namespaces mode")
+def test_a_programs_forked_child_draws_other_random_numbers_than_the_program():
+    program = (
+        "import os, random\n"
+        "def differs():\n"
+        "    read_end, write_end = os.pipe()\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        os.write(write_end, repr(random.random()).encode())\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+        "    return float(os.read(read_end, 100)) != random.random()\n"
+    )
+    report = run_tests(program, ["assert differs() is True"])
+    assert report.passed, report.detail
 
 
 LOCKED = """

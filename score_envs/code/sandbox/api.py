@@ -47,10 +47,11 @@ MAX_READY_WORKERS = READY_BATCH
 KILL_LINGER_S = 0.05
 """After an early verdict (see ``_collect``) the caller keeps a ready worker's kill pipe open
 until the server reports the run over -- its worker exits right after hanging up -- and closes
-it then, or at its first call into the slot pool after this long (the server then kills whatever
-is left: a program that hung up and went on running). Closing it at once made the server wake
-up, and signal an exiting process, once more per run (measured: 2-4 % fewer runs per second with
-2 threads)."""
+it then; or, while other runs are in progress, at its first call into the slot pool after this
+long; or as soon as no run of this process is in progress (the server then kills whatever is
+left: a program that hung up and went on running, which must not outlive an idle caller).
+Closing it at once made the server wake up, and signal an exiting process, once more per run
+(measured: 2-4 % fewer runs per second with 2 threads)."""
 
 TAIL_POLL_S = 0.002
 """How often a thread that finds no free slot looks again for runs judged early that are over."""
@@ -69,6 +70,7 @@ class _UidSlots:
         self._condition = threading.Condition()
         self._tails: dict[int, int] = {}  # status fd of a run judged early -> its slot
         self._kill_later: dict[int, tuple[int, float]] = {}  # status fd -> (kill fd, close by)
+        self._runs = 0  # runs on ready workers in progress (see run_started)
 
     def reset(self) -> None:
         """In a forked child: no run of the parent's is ours, and a held lock must not stay held."""
@@ -79,6 +81,7 @@ class _UidSlots:
                 pass
         self._tails = {}
         self._kill_later = {}
+        self._runs = 0
         self._free = list(range(self._count - 1, -1, -1))
         self._condition = threading.Condition()
 
@@ -97,6 +100,21 @@ class _UidSlots:
         with self._condition:
             self._free.append(slot)
             self._condition.notify()
+
+    def run_started(self) -> None:
+        """A run on a ready worker begins (see :data:`KILL_LINGER_S`)."""
+        with self._condition:
+            self._runs += 1
+
+    def run_ended(self) -> None:
+        """A run on a ready worker is over: the last one closes every kill pipe still kept."""
+        with self._condition:
+            self._runs -= 1
+            if self._runs == 0:
+                for kill_fd, _ in self._kill_later.values():
+                    os.close(kill_fd)
+                self._kill_later.clear()
+            self._reap_tails()
 
     def give_when_reported(self, slot: int, status_fd: int, kill_fd: int = -1) -> None:
         """Free ``slot`` once the server has reported on its run (``status_fd`` at EOF).
@@ -176,7 +194,27 @@ class TestJob:
     helpers: str | None = None
 
 
+def _plain(text: str) -> str:
+    """``text`` as an exact ``str``: a subclass (``numpy.str_``, a user's class) cannot travel
+    in a job (marshal takes exact builtin types only) and could rig its own methods."""
+    return text if type(text) is str else str.__str__(text)
+
+
 def _validate(
+    program: object, tests: object, entry_point: object, helpers: object
+) -> tuple[str, str | tuple[str, ...], str | None, str | None]:
+    """The caller's arguments checked, as exact ``str`` values: ``(program, tests, entry_point,
+    helpers)``."""
+    normalized = _validate_tests(program, tests, entry_point, helpers)
+    return (
+        _plain(program),  # type: ignore[arg-type]
+        normalized,
+        None if entry_point is None else _plain(entry_point),  # type: ignore[arg-type]
+        None if helpers is None else _plain(helpers),  # type: ignore[arg-type]
+    )
+
+
+def _validate_tests(
     program: object, tests: object, entry_point: object, helpers: object
 ) -> str | tuple[str, ...]:
     if not isinstance(program, str):
@@ -192,7 +230,7 @@ def _validate(
     if isinstance(tests, str):
         if not tests.strip():
             raise ValueError("tests must not be empty")
-        return tests
+        return _plain(tests)
     if isinstance(tests, (bytes, bytearray)) or not isinstance(tests, Sequence):
         raise TypeError(
             f"tests must be a sequence of assert strings or a str, got {type(tests).__name__}"
@@ -202,7 +240,7 @@ def _validate(
     for index, item in enumerate(tests):
         if not isinstance(item, str):
             raise TypeError(f"tests[{index}] must be a str, got {type(item).__name__}")
-    return tuple(tests)
+    return tuple(_plain(item) for item in tests)
 
 
 class Sandbox:
@@ -271,7 +309,7 @@ class Sandbox:
     ) -> TestReport:
         """See :func:`run_tests`."""
         started = time.monotonic()
-        tests = _validate(program, tests, entry_point, helpers)
+        program, tests, entry_point, helpers = _validate(program, tests, entry_point, helpers)
         limits = Limits.from_budget(timeout_s, memory_mb)
         plan = testplan.make_plan(tests, entry_point, helpers)
         if len(program) > limits_module.MAX_PROGRAM_CHARS:
@@ -420,6 +458,7 @@ class Sandbox:
             self._running += 1
             alone = self._running == 1
         output = None
+        _SLOTS.run_started()
         try:
             job = dict(job, limits=limits.to_dict())
             unsent = {"program_job": _prefill(worker.fds["program_job"], protocol.dumps_job(job))}
@@ -438,6 +477,7 @@ class Sandbox:
                 self._running -= 1
             early = output is not None and output.unreported_status_fd >= 0
             worker.discard(keep_status=early, judged_early=early)
+            _SLOTS.run_ended()
         if output.supervisor_lost:
             self._server.restart(worker.generation)  # so that its other workers are not used
         elif not alone:

@@ -23,6 +23,7 @@ import ctypes
 import fcntl
 import os
 import resource
+import signal
 import stat
 
 CLONE_NEWNS = 0x00020000
@@ -153,7 +154,8 @@ def fork_into_run_namespaces(
 ) -> int:
     """``fork()`` a child that is PID 1 of a new PID namespace and alone in a new mount namespace
     in which its scratch ``tmpfs`` is already mounted (see :func:`mount_scratch`); the caller ends
-    in its own namespaces again. ``scratch``: from :func:`scratch_mount`.
+    in its own namespaces again (or, if it cannot, kills the child and exits). ``scratch``: from
+    :func:`scratch_mount`.
 
     The namespaces are made in the caller around the fork rather than by the child: the child
     then makes no ``unshare``/``mount`` call, whose first ``ctypes`` call alone costs a
@@ -170,8 +172,14 @@ def fork_into_run_namespaces(
         setns(own_pid_namespace_fd, CLONE_NEWPID)
         raise
     if pid:
-        setns(own_mount_namespace_fd, CLONE_NEWNS)
-        setns(own_pid_namespace_fd, CLONE_NEWPID)
+        try:
+            setns(own_mount_namespace_fd, CLONE_NEWNS)
+            setns(own_pid_namespace_fd, CLONE_NEWPID)
+        except BaseException:
+            # Stuck in the run's namespaces, with a child it could not supervise: the caller must
+            # not go on (for the fork server, its death ends every run; the parent restarts it).
+            os.kill(pid, signal.SIGKILL)
+            os._exit(70)
     return pid
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import _signal
 import os
 import signal
+import sys
 
 from score_envs.code.sandbox import checker, harness, isolation, protocol
 
@@ -53,6 +54,7 @@ def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdi
     else:
         keep = {fds["program_job"]: 3, fds["requests"]: 4, fds["replies"]: 5}
     _lock_down(limits, keep, fds["output"], uid, workdir, mode)
+    _reseed_forked_children()
     if request["mode"] == "probes":
         job = _read_job(3, close=False)  # a job in stages sends its later calls there
         harness.run_probes(job, 4, job_fd=3)
@@ -79,11 +81,24 @@ def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
     os.chroot(root)  # then _restrict makes the scratch directory the working directory
     _own_fds({fds["program_job"]: 3, fds["result"]: 4}, fds["output"])
     _restrict(limits, uid, isolation.SANDBOX_DIR, "namespaces")
+    _reseed_forked_children()
     job = _read_job(3, close=False)  # blocks until the caller has a run for this worker
     if job.get("limits") != limits:
         raise protocol.ProtocolError("a ready worker's job must carry the limits it was forked for")
     harness.run_probes(job, 4, job_fd=3)  # a job in stages sends its later calls on fd 3
     _hang_up()
+
+
+def _reseed_forked_children() -> None:
+    """Give back ``random`` its re-seed-at-fork hook, for the program's own children.
+
+    The fork server imports ``random`` without that hook and seeds it once, so that every
+    program starts from the same state (``zygote._seed``); a process the program forks must
+    still draw other numbers than its parent, as in plain Python.
+    """
+    random = sys.modules.get("random")
+    if random is not None:
+        os.register_at_fork(after_in_child=random.seed)
 
 
 def _hang_up() -> None:
@@ -111,6 +126,12 @@ def run_checker(request: dict, fds: dict[str, int], mode: str, root: str) -> Non
     keep = {fds["checker_job"]: 3, fds["requests"]: 4, fds["replies"]: 5, fds["result"]: 6}
     null = os.open(os.devnull, os.O_WRONLY)
     _lock_down(request["limits"], keep, null, request["checker_uid"], "/", mode)
+    import random
+
+    # Not the seed-0 state every program process starts from (see zygote._seed): with it, a
+    # program could replay the draws of tests that build random inputs and answer without
+    # solving anything (decode(encode(x)) == x). Fresh from the OS, as in plain Python.
+    random.seed()
     checker.run_checker(_read_job(3), 4, 5, 6)
 
 

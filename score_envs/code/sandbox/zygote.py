@@ -375,8 +375,13 @@ class Server:
         return True
 
     def _start_ready_batch(self, runs: list[tuple[dict, dict[str, int]]]) -> None:
-        """Fork a batch of ready workers (see ``_start``) back to back, with every other step
-        before the first fork or after the last.
+        """Fork a batch of ready workers back to back, with every other step before the first
+        fork or after the last.
+
+        A ready worker is forked ahead of its run (see ``worker.run_ready_program``) into its own
+        PID and mount namespaces with its scratch ``tmpfs`` mounted. Its run has no wall clock
+        here: it starts when the caller writes the job, and the caller asks for the kill
+        (``b"t"``) once the wall-clock cap has passed since then.
 
         After each fork every page the server writes is a fault (a copy while a child still
         shares it): the bookkeeping of a run done between two forks would pay its pages once per
@@ -459,16 +464,9 @@ class Server:
             if not isinstance(request, dict):
                 raise ValueError("the request is not a JSON object")
             if request["mode"] == "ready":
-                if self.mode != "namespaces":
-                    raise ValueError("ready workers need namespaces")
-                # No wall clock yet: the run starts when the caller writes the job, and the caller
-                # asks for the kill (b"t") once the wall-clock cap has passed since then.
-                run = _Run(fds["status"], fds["kill"], _NEVER, "")
-                program_fds = {name: fds[name] for name in ("program_job", "output", "result")}
-                pid = self._fork(worker.run_ready_program, request, program_fds, ROOT_DIR)
-                run.pending[pid] = "program"
-                started = True
-                return
+                # Only _start_ready_batch forks them: into the namespaces and scratch tmpfs that
+                # it makes for them (a ready worker makes none itself).
+                raise ValueError("ready workers need namespaces and come in batches")
             limits = request["limits"]
             workdir = ""
             if self.mode != "namespaces":
