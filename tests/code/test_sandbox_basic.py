@@ -18,7 +18,7 @@ import pytest
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
 from score_envs.code.sandbox import forkserver, protocol, zygote
 from score_envs.code.sandbox.api import _SLOTS
-from score_envs.code.sandbox.testplan import ProbePlan, make_plan
+from score_envs.code.sandbox.testplan import CheckerPlan, ProbePlan, make_plan
 
 SHORT = 0.25  # the CPU limit rounds up to 1 s; the wall-clock cap is 2 * 1 + 1 = 3 s
 DOUBLE = "def double(x):\n    return 2 * x\n"
@@ -737,6 +737,34 @@ def test_a_programs_forked_child_draws_other_random_numbers_than_the_program():
     )
     report = run_tests(program, ["assert differs() is True"])
     assert report.passed, report.detail
+
+
+def test_checker_plans_are_compiled_once_in_the_caller_unless_they_hold_a_set_constant():
+    check = (
+        "def check(candidate):\n    for x in range(3):\n        assert candidate(x) == twice(x)\n"
+    )
+    helpers = "def twice(x):\n    return 2 * x\n"
+    plan = make_plan(check, "double", helpers)
+    assert isinstance(plan, CheckerPlan)
+    tests, compiled_helpers = plan.compiled
+    assert isinstance(tests, CodeType) and isinstance(compiled_helpers, CodeType)
+    assert run_tests(DOUBLE, check, entry_point="double", helpers=helpers).passed
+    wrong = "def double(x):\n    return x + 2\n"  # right for x = 2 only: counted up to x = 0
+    report = run_tests(wrong, check, entry_point="double", helpers=helpers)
+    assert (report.status, report.passed_count, report.total) == ("failed", 0, 1)
+    items = ["for x in range(2):\n    assert double(x) == 2 * x", "assert double(5) == 10"]
+    assert isinstance(make_plan(items), CheckerPlan)
+    item_codes, no_helpers = make_plan(items).compiled
+    assert len(item_codes) == 2 and no_helpers is None
+    assert run_tests(DOUBLE, items).passed
+    ordered = (
+        "def check(candidate):\n"
+        "    result = candidate({16, 8, 0})\n"
+        "    assert result == list({16, 8, 0})\n"
+    )
+    plan = make_plan(ordered, "f")
+    assert isinstance(plan, CheckerPlan) and plan.compiled is None  # the checker compiles it
+    assert run_tests("def f(s):\n    return list(s)\n", ordered, entry_point="f").passed
 
 
 LOCKED = """

@@ -413,6 +413,7 @@ class Sandbox:
                     "program_names": list(plan.program_names),
                     "helpers": plan.helpers,
                     "entry_point": entry_point,
+                    "compiled": plan.compiled,
                 },
             }
         if isinstance(plan, testplan.ProbePlan) and self._server.mode == "namespaces":

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+from types import CodeType
 
 from score_envs.code.sandbox import protocol, wire
 
@@ -148,8 +149,10 @@ class _Counter:
         self.passed += 1
 
 
-def _instrumented(source: str, filename: str) -> object:
-    """The tests compiled with a call before and after every assert statement (for counting)."""
+def instrumented(source: str, filename: str) -> CodeType:
+    """The tests compiled with a call before and after every assert statement (for counting).
+
+    Done by the caller once per plan (``CheckerPlan.compiled``), else here."""
     import ast
 
     class Instrument(ast.NodeTransformer):
@@ -206,7 +209,10 @@ def _namespace(job: dict, channel: _Channel, counter: _Counter) -> dict:
         "_score_assert_begin": counter.begin,
         "_score_assert_end": counter.end,
     }
-    if job["helpers"]:
+    compiled = job.get("compiled")
+    if compiled is not None and compiled[1] is not None:
+        exec(compiled[1], namespace)  # noqa: S102 - trusted helpers, compiled by the caller
+    elif job["helpers"]:
         exec(compile(job["helpers"], "<helpers>", "exec", dont_inherit=True), namespace)  # noqa: S102
     for module in job["modules"]:
         namespace.setdefault(module, importlib.import_module(module))
@@ -265,7 +271,9 @@ def _run_check(job: dict, channel: _Channel, counter: _Counter, namespace: dict)
     source = job["tests"]
     failure = None
     try:
-        exec(_instrumented(source, "<tests>"), namespace)  # noqa: S102 - trusted test code
+        compiled = job.get("compiled")
+        code = compiled[0] if compiled is not None else instrumented(source, "<tests>")
+        exec(code, namespace)  # noqa: S102 - trusted test code
         check = namespace[job["check_name"]]
         check(RemoteFunction(channel, job["entry_point"]))
     except ProgramAborted as exc:
@@ -288,9 +296,11 @@ def _run_items(job: dict, channel: _Channel, counter: _Counter, namespace: dict)
     passed = 0
     failure = None
     items = job["tests"]
-    for source in items:
+    compiled = job.get("compiled")
+    for index, source in enumerate(items):
         try:
-            exec(_instrumented(source, "<tests>"), namespace)  # noqa: S102 - trusted test code
+            code = compiled[0][index] if compiled is not None else instrumented(source, "<tests>")
+            exec(code, namespace)  # noqa: S102 - trusted test code
             passed += 1
         except ProgramAborted as exc:
             failure = failure or _aborted(exc)
