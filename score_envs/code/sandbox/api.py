@@ -111,9 +111,7 @@ class _UidSlots:
         with self._condition:
             self._runs -= 1
             if self._runs == 0:
-                for kill_fd, _ in self._kill_later.values():
-                    os.close(kill_fd)
-                self._kill_later.clear()
+                self._close_kill_pipes(_INFINITY)
             self._reap_tails()
 
     def give_when_reported(self, slot: int, status_fd: int, kill_fd: int = -1) -> None:
@@ -130,6 +128,14 @@ class _UidSlots:
                 self._kill_later[status_fd] = (kill_fd, time.monotonic() + KILL_LINGER_S)
             self._reap_tails()
 
+    def _close_kill_pipes(self, now: float) -> None:
+        """Close the kept kill pipes due by ``now`` (every one for infinity): the server then
+        kills what is left of their runs. Called with the lock held."""
+        for fd, (kill_fd, close_by) in list(self._kill_later.items()):
+            if now >= close_by:
+                del self._kill_later[fd]
+                os.close(kill_fd)
+
     def settle(self, timeout_s: float) -> bool:
         """Wait until every run judged early has been reported on; False on timeout."""
         deadline = time.monotonic() + timeout_s
@@ -144,11 +150,7 @@ class _UidSlots:
         """Free the slots whose runs are over, and have what is left of the runs that outstay
         :data:`KILL_LINGER_S` killed (never blocks; called with the lock held)."""
         if self._kill_later:
-            now = time.monotonic()
-            for fd, (kill_fd, close_by) in list(self._kill_later.items()):
-                if now >= close_by:
-                    del self._kill_later[fd]
-                    os.close(kill_fd)
+            self._close_kill_pipes(time.monotonic())
         for fd in list(self._tails):
             while True:
                 try:
@@ -205,18 +207,6 @@ def _validate(
 ) -> tuple[str, str | tuple[str, ...], str | None, str | None]:
     """The caller's arguments checked, as exact ``str`` values: ``(program, tests, entry_point,
     helpers)``."""
-    normalized = _validate_tests(program, tests, entry_point, helpers)
-    return (
-        _plain(program),  # type: ignore[arg-type]
-        normalized,
-        None if entry_point is None else _plain(entry_point),  # type: ignore[arg-type]
-        None if helpers is None else _plain(helpers),  # type: ignore[arg-type]
-    )
-
-
-def _validate_tests(
-    program: object, tests: object, entry_point: object, helpers: object
-) -> str | tuple[str, ...]:
     if not isinstance(program, str):
         raise TypeError(f"program must be a str, got {type(program).__name__}")
     if entry_point is not None and (
@@ -227,20 +217,28 @@ def _validate_tests(
         raise ValueError(f"entry_point must be a Python identifier or None, got {entry_point!r}")
     if helpers is not None and not isinstance(helpers, str):
         raise TypeError(f"helpers must be a str or None, got {type(helpers).__name__}")
+    plain_tests: str | tuple[str, ...]
     if isinstance(tests, str):
         if not tests.strip():
             raise ValueError("tests must not be empty")
-        return _plain(tests)
-    if isinstance(tests, (bytes, bytearray)) or not isinstance(tests, Sequence):
-        raise TypeError(
-            f"tests must be a sequence of assert strings or a str, got {type(tests).__name__}"
-        )
-    if not tests:
-        raise ValueError("tests must not be empty")
-    for index, item in enumerate(tests):
-        if not isinstance(item, str):
-            raise TypeError(f"tests[{index}] must be a str, got {type(item).__name__}")
-    return tuple(_plain(item) for item in tests)
+        plain_tests = _plain(tests)
+    else:
+        if isinstance(tests, (bytes, bytearray)) or not isinstance(tests, Sequence):
+            raise TypeError(
+                f"tests must be a sequence of assert strings or a str, got {type(tests).__name__}"
+            )
+        if not tests:
+            raise ValueError("tests must not be empty")
+        for index, item in enumerate(tests):
+            if not isinstance(item, str):
+                raise TypeError(f"tests[{index}] must be a str, got {type(item).__name__}")
+        plain_tests = tuple(_plain(item) for item in tests)
+    return (
+        _plain(program),
+        plain_tests,
+        None if entry_point is None else _plain(entry_point),
+        None if helpers is None else _plain(helpers),
+    )
 
 
 class Sandbox:
@@ -386,18 +384,13 @@ class Sandbox:
         staging = None
         if isinstance(plan, testplan.ProbePlan):
             staging = _Staging(plan) if plan.stages else None
-            compiled = plan.compiled
-            if compiled is not None:
-                prelude, probes = compiled[0], compiled[1][0]
-            else:
-                prelude, probes = list(plan.prelude), list(plan.probes[slice(*plan.stage_spans[0])])
             jobs = {
                 "program_job": {
                     "program": program,
                     "entry_point": entry_point,
                     "candidate_name": plan.candidate_name,
-                    "prelude": prelude,
-                    "probes": probes,
+                    "prelude": plan.prelude_calls,
+                    "probes": plan.stage_calls(0),
                     "stages": len(plan.stages),
                 }
             }
@@ -607,15 +600,10 @@ class _Staging:
     """
 
     def __init__(self, plan: testplan.ProbePlan) -> None:
-        spans = plan.stage_spans
-        self.counts = [end - start for start, end in spans]
-        compiled = plan.compiled
+        self.counts = [end - start for start, end in plan.stage_spans]
         self.messages = [  # the calls of stages 2, 3, ... (the job carries the first stage's)
-            protocol.dumps_job(
-                {"probes": compiled[1][stage] if compiled else list(plan.probes[start:end])}
-            )
-            for stage, (start, end) in enumerate(spans)
-            if stage
+            protocol.dumps_job({"probes": plan.stage_calls(stage)})
+            for stage in range(1, len(self.counts))
         ]
         self.results: list = []
         self.stage = 0

@@ -164,8 +164,7 @@ def fork_into_run_namespaces(
     """
     unshare(CLONE_NEWPID | CLONE_NEWNS)
     try:
-        if _lib().mount(*scratch) != 0:
-            _check(-1, "mount of the scratch directory")
+        _mount_scratch_args(scratch)
         pid = os.fork()
     except BaseException:
         setns(own_mount_namespace_fd, CLONE_NEWNS)
@@ -292,8 +291,12 @@ def enter_run_root(root: str, uid: int, scratch_mb: int) -> None:
 def mount_scratch(root: str, uid: int, scratch_mb: int) -> None:
     """Mount a run's private ``tmpfs`` working directory, owned by its ``uid``, in the current
     (the run's own) mount namespace."""
-    if _lib().mount(*scratch_mount(root, uid, scratch_mb)) != 0:
-        _check(-1, f"mount {root + SANDBOX_DIR}")
+    _mount_scratch_args(scratch_mount(root, uid, scratch_mb))
+
+
+def _mount_scratch_args(scratch: tuple) -> None:
+    if _lib().mount(*scratch) != 0:
+        _check(-1, f"mount {scratch[1].decode()}")
 
 
 def disable_ipc() -> None:

@@ -208,6 +208,20 @@ class ProbePlan:
         codes = [*compiled[0], *itertools.chain.from_iterable(compiled[1])]
         return None if _holds_set_constant(sources, codes) else compiled
 
+    @property
+    def prelude_calls(self) -> list[CodeType] | list[str]:
+        """The imports as sent to the sandbox: compiled (see :attr:`compiled`), else source."""
+        compiled = self.compiled
+        return compiled[0] if compiled is not None else list(self.prelude)
+
+    def stage_calls(self, stage: int) -> list[CodeType] | list[str]:
+        """The probes of ``stage`` as sent to the sandbox: compiled, else source."""
+        compiled = self.compiled
+        if compiled is not None:
+            return compiled[1][stage]
+        start, end = self.stage_spans[stage]
+        return list(self.probes[start:end])
+
 
 @dataclass(frozen=True)
 class CheckerPlan:
