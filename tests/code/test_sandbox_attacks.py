@@ -514,6 +514,71 @@ def test_files_written_in_the_working_directory_vanish(sandbox):
     assert not [root for root, _, files in os.walk("/tmp") if f"note-{token}" in files]
 
 
+_DIRTY_THE_SCRATCH = """
+    import os, socket
+    def answer(x):
+        os.makedirs("sub/deeper", exist_ok=True)
+        with open("sub/deeper/left-behind", "w") as handle:
+            handle.write("x" * 5000)
+        os.mkfifo("a-fifo")
+        socket.socket(socket.AF_UNIX).bind("a-socket")
+        os.setxattr(".", "user.note", b"left behind")
+        os.chmod(".", 0o500)
+        raise RuntimeError(f"uid={os.getuid()}")
+"""
+
+_LOOK_AT_THE_SCRATCH = """
+    import os
+    def answer(x):
+        try:
+            with open("probe", "w") as handle:
+                handle.write("x")
+            os.unlink("probe")
+            writable = True
+        except OSError:
+            writable = False
+        info = os.stat(".")
+        state = [sorted(os.listdir(".")), oct(info.st_mode), os.listxattr("."), writable]
+        raise RuntimeError(f"uid={os.getuid()} state={state}")
+"""
+
+
+def _raised(report) -> str:
+    """What the program's ``RuntimeError`` said (the programs above report through it)."""
+    assert "raised RuntimeError: " in report.detail, report.detail
+    return report.detail.split("raised RuntimeError: ", 1)[1].split(" (line ", 1)[0]
+
+
+def test_nothing_a_run_leaves_in_its_working_directory_reaches_a_later_run(sandbox):
+    # A run slot keeps its scratch tmpfs from run to run unless a run leaves anything in it:
+    # files, directories, a fifo, a socket, an extended attribute, a changed mode. Later runs --
+    # the same slot's next one among them -- must each find an empty, writable, pristine one.
+    dirty = run_attack(sandbox, _DIRTY_THE_SCRATCH, ["assert answer(0) == 1"])
+    dirty_uid = _raised(dirty)
+    assert dirty_uid.startswith("uid=")
+    seen = []
+    for _ in range(3 * MAX_READY_WORKERS):
+        seen.append(_raised(run_attack(sandbox, _LOOK_AT_THE_SCRATCH, ["assert answer(0) == 1"])))
+    pristine = "state=[[], '0o40700', [], True]"
+    assert all(line.endswith(pristine) for line in seen), seen
+    assert f"{dirty_uid} {pristine}" in seen, "the dirtied slot never served another run"
+
+
+def test_each_slot_scratch_is_left_pristine_or_unmounted_after_its_run(sandbox):
+    # White box, as root on the host: the fork server's slot roots, through its /proc root.
+    run_attack(sandbox, _DIRTY_THE_SCRATCH, ["assert answer(0) == 1"])
+    bootstrap = sandbox._server._process.pid
+    server = next(
+        pid for pid in _descendants(bootstrap) if _status(pid).get("PPid") == str(bootstrap)
+    )
+    slots = Path(f"/proc/{server}/root/tmp/score-sandbox-slots")
+    scratches = [path / "sandbox" for path in slots.iterdir() if path.name != "check"]
+    assert scratches
+    for scratch in scratches:
+        assert list(scratch.iterdir()) == [], scratch
+        assert os.listxattr(scratch) == []
+
+
 def test_killing_the_parent_fails_and_the_parent_survives(sandbox):
     program = """
         import os, signal
@@ -737,3 +802,26 @@ def test_program_reading_later_calls_cannot_answer_with_their_arguments(sandbox,
     report = run_attack(sandbox, PEEK_AT_LATER_CALLS, tests, entry_point="encode")
     assert_not_passed(report)
     assert sandbox.run_tests(HONEST_CAESAR, tests, entry_point="encode").passed
+
+
+def test_a_run_with_another_file_size_limit_gets_a_scratch_of_that_size(sandbox):
+    # The scratch tmpfs is as large as the run's file-size limit; a slot's scratch made for one
+    # size is made again for a run with another (limits other than the defaults come only from
+    # inside the package, hence the internal call).
+    import dataclasses
+
+    from score_envs.code.sandbox import testplan, verdict
+    from score_envs.code.sandbox.limits import Limits
+
+    program = (
+        "import os\ndef answer(x):\n    v = os.statvfs('.')\n    return v.f_blocks * v.f_frsize\n"
+    )
+    sizes = []
+    for max_file_mb in (2, 16, 3):
+        limits = dataclasses.replace(Limits.from_budget(5.0, 512), max_file_mb=max_file_mb)
+        plan = testplan.make_plan([f"assert answer(0) == {max_file_mb << 20}"], None)
+        for _ in range(MAX_READY_WORKERS + 1):  # past the workers forked for the last limits
+            output, _ = sandbox._run(program, None, plan, limits)
+            sizes.append((max_file_mb, verdict.judge(plan, limits, output).status))
+        assert _SLOTS.settle(5.0)
+    assert all(status == "passed" for _, status in sizes), sizes

@@ -585,14 +585,20 @@ def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(mo
     ours, theirs = socket.socketpair()
     server = zygote.Server(theirs, "namespaces", -1)
     forked = []
+    slot_roots = []
 
-    def fork(pid_namespace, mount_namespace, scratch):
+    def fork(pid_namespace):
         if len(forked) == 1:
             raise OSError(errno.EAGAIN, "no more processes")
-        forked.append(scratch[4].decode())
+        forked.append(slot_roots[len(forked)])
         return 2**22 + 7  # no child of ours: never reaped here
 
-    monkeypatch.setattr(zygote.isolation, "fork_into_run_namespaces", fork)
+    def slot_root(request):  # (no mounts in the test process)
+        slot_roots.append(f"/slots/{request['program_uid']}")
+        return slot_roots[-1]
+
+    monkeypatch.setattr(zygote.isolation, "fork_in_new_pid_namespace", fork)
+    monkeypatch.setattr(server, "_slot_root", slot_root)
     pipes = [{name: os.pipe() for name in zygote.READY_FD_NAMES} for _ in range(3)]
     runs = []
     for uid, run_pipes in zip((65534, 65532, 65530), pipes, strict=True):
@@ -603,7 +609,8 @@ def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(mo
         request = {"mode": "ready", "program_uid": uid, "limits": {"max_file_mb": 16}}
         runs.append((request, theirs_ends))
     server._start_ready_batch(runs)
-    assert forked == ["size=16m,nr_inodes=4096,mode=700,uid=65534,gid=65534"]
+    assert slot_roots == ["/slots/65534", "/slots/65532", "/slots/65530"]  # made before forking
+    assert forked == ["/slots/65534"]
     assert set(server.by_pid) == {2**22 + 7}
     for index, run_pipes in enumerate(pipes):
         status_read = run_pipes["status"][0]

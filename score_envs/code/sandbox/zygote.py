@@ -63,6 +63,8 @@ others (``hashlib``, ``statistics``, ``decimal`` ...) import normally from the r
 library."""
 
 ROOT_DIR = "/tmp/score-sandbox-root"
+SLOTS_DIR = "/tmp/score-sandbox-slots"
+"""Where each run slot's view of ``ROOT_DIR`` is, with its scratch tmpfs (``Server._slot_root``)."""
 FD_NAMES = ("status", "kill", "program_job", "output", "result", "checker_job")
 READY_FD_NAMES = FD_NAMES[:5]
 MAX_READY_BATCH = 16
@@ -70,13 +72,12 @@ MAX_READY_BATCH = 16
 NOBODY = 65534
 
 
-def _setup(requested: str, hidden_dirs: list[str]) -> tuple[str, str, int, int]:
-    """Prepare namespaces if possible: ``(mode, reason for a fallback, own PID namespace fd, own
-    mount namespace fd)``."""
+def _setup(requested: str, hidden_dirs: list[str]) -> tuple[str, str, int]:
+    """Prepare namespaces if possible: ``(mode, reason for a fallback, own PID namespace fd)``."""
     if requested == "basic":
-        return "basic", "basic isolation was requested", -1, -1
+        return "basic", "basic isolation was requested", -1
     if os.geteuid() != 0:
-        return "basic", "not running as root: no namespaces", -1, -1
+        return "basic", "not running as root: no namespaces", -1
     try:
         isolation.enter_private_mounts()
         isolation.unshare(isolation.SERVER_NAMESPACES)
@@ -87,42 +88,32 @@ def _setup(requested: str, hidden_dirs: list[str]) -> tuple[str, str, int, int]:
         os.mkdir(ROOT_DIR, 0o755)
         python_dirs = [path for path in sys.path if path and os.path.isdir(path)]
         isolation.build_root(ROOT_DIR, python_dirs, hidden_dirs)
+        os.mkdir(SLOTS_DIR, 0o700)
         own_pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY)
-        own_mount_namespace = os.open("/proc/self/ns/mnt", os.O_RDONLY)
-        _try_run_namespaces(own_pid_namespace, own_mount_namespace)
+        _try_run_namespaces(own_pid_namespace)
     except OSError as exc:
-        return "basic", f"namespaces unavailable: {exc}", -1, -1
-    return "namespaces", "", own_pid_namespace, own_mount_namespace
+        return "basic", f"namespaces unavailable: {exc}", -1
+    return "namespaces", "", own_pid_namespace
 
 
-def _try_run_namespaces(own_pid_namespace: int, own_mount_namespace: int) -> None:
-    """Start throw-away worker skeletons once (both ways a worker gets its namespaces), to fail
-    early (and fall back) if anything fails."""
+def _try_run_namespaces(own_pid_namespace: int) -> None:
+    """Start a throw-away worker skeleton once, the way every worker starts (PID 1 of a new PID
+    namespace, chrooted in a slot's root over a scratch tmpfs), to fail early (and fall back) if
+    anything fails."""
+    slot_root = SLOTS_DIR + "/check"
+    isolation.make_slot_root(ROOT_DIR, slot_root)
+    isolation.mount_scratch(slot_root, NOBODY, 1)
     pid = isolation.fork_in_new_pid_namespace(own_pid_namespace)
     if pid == 0:
         code = 1
         try:
-            isolation.unshare(isolation.RUN_PRIVATE_NAMESPACES)
-            isolation.enter_run_root(ROOT_DIR, NOBODY, 1)
-            code = 0 if os.getpid() == 1 else 1
+            os.chroot(slot_root)
+            code = 0 if os.getpid() == 1 and os.path.ismount(isolation.SANDBOX_DIR) else 1
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     if status != 0:
         raise OSError(0, "a test run in new namespaces failed")
-    pid = isolation.fork_into_run_namespaces(
-        own_pid_namespace, own_mount_namespace, isolation.scratch_mount(ROOT_DIR, NOBODY, 1)
-    )
-    if pid == 0:
-        code = 1
-        try:
-            os.chroot(ROOT_DIR)
-            code = 0 if os.getpid() == 1 and os.path.ismount(isolation.SANDBOX_DIR) else 1
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or os.path.ismount(ROOT_DIR + isolation.SANDBOX_DIR):
-        raise OSError(0, "a test run in namespaces made by the server failed")
 
 
 def _preload() -> None:
@@ -244,6 +235,17 @@ def _fill_pools() -> None:
             _FILLERS.extend(bytes(size - 33) for _ in range(avail))
 
 
+class _Scratch:
+    """A run slot's root (a view of ``ROOT_DIR``) and the state of its scratch tmpfs when fresh."""
+
+    __slots__ = ("root", "size_mb", "state")
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.size_mb = 0
+        self.state: tuple | None = None  # None: no usable scratch mounted (made at next use)
+
+
 class _Run:
     """One run's bookkeeping in the server."""
 
@@ -258,22 +260,17 @@ class _Run:
         self.timed_out = False
         self.killed = False
         self.watching_kill = False  # its kill fd is registered with the poller
+        self.scratch_uid: int | None = None  # its slot's scratch, checked when the run is over
 
 
 class Server:
     """The supervising loop (see the module docstring)."""
 
-    def __init__(
-        self,
-        control: socket.socket,
-        mode: str,
-        own_pid_namespace: int,
-        own_mount_namespace: int = -1,
-    ) -> None:
+    def __init__(self, control: socket.socket, mode: str, own_pid_namespace: int) -> None:
         self.control = control
         self.mode = mode
         self.own_pid_namespace = own_pid_namespace
-        self.own_mount_namespace = own_mount_namespace
+        self.scratches: dict[int, _Scratch] = {}  # program uid -> its slot's root and scratch
         self.by_pid: dict[int, _Run] = {}
         self.by_kill_fd: dict[int, _Run] = {}
         self.poller = select.poll()
@@ -379,7 +376,7 @@ class Server:
         fork or after the last.
 
         A ready worker is forked ahead of its run (see ``worker.run_ready_program``) into its own
-        PID and mount namespaces with its scratch ``tmpfs`` mounted. Its run has no wall clock
+        PID namespace, to be chrooted in its slot's root. Its run has no wall clock
         here: it starts when the caller writes the job, and the caller asks for the kill
         (``b"t"``) once the wall-clock cap has passed since then.
 
@@ -394,32 +391,32 @@ class Server:
         for request, named in runs:
             run = _Run(named["status"], named["kill"], _NEVER, "")
             program_fds = {name: named[name] for name in ("program_job", "output", "result")}
-            try:
-                scratch = isolation.scratch_mount(
-                    ROOT_DIR, int(request["program_uid"]), int(request["limits"]["max_file_mb"])
-                )
-            except (KeyError, TypeError, ValueError) as exc:
-                failure = failure or exc
-                scratch = None
-            prepared.append((run, request, program_fds, scratch))
+            slot_root = None
+            if failure is None:
+                try:
+                    slot_root = self._slot_root(request)
+                except (OSError, KeyError, TypeError, ValueError) as exc:
+                    failure = exc
+            prepared.append((run, request, program_fds, slot_root))
         pids: list[int] = []
-        pid_namespace, mount_namespace = self.own_pid_namespace, self.own_mount_namespace
-        for _run, request, program_fds, scratch in prepared:
-            if scratch is None:
+        pid_namespace = self.own_pid_namespace
+        for _run, request, program_fds, slot_root in prepared:
+            if slot_root is None:
                 break
             try:
-                pid = isolation.fork_into_run_namespaces(pid_namespace, mount_namespace, scratch)
+                pid = isolation.fork_in_new_pid_namespace(pid_namespace)
             except OSError as exc:
                 failure = exc
                 break
             if pid == 0:
-                worker.start_worker(worker.run_ready_program, request, program_fds, ROOT_DIR)
+                worker.start_worker(worker.run_ready_program, request, program_fds, slot_root)
             pids.append(pid)
-        for index, (run, _request, program_fds, _scratch) in enumerate(prepared):
+        for index, (run, request, program_fds, _slot_root) in enumerate(prepared):
             for fd in program_fds.values():
                 os.close(fd)
             if index < len(pids):
                 run.pending[pids[index]] = "program"
+                run.scratch_uid = request["program_uid"]
                 self._supervise(run)
                 continue
             report = {"who": "supervisor", "error": f"{type(failure).__name__}: {failure}"}
@@ -498,7 +495,11 @@ class Server:
                 }
             if request["mode"] != "probes":
                 request["cpu"] = self._pair_cpu(request)
-            pid = self._fork(worker.run_program, request, program_fds, self.mode, ROOT_DIR, workdir)
+            root = ROOT_DIR
+            if self.mode == "namespaces":
+                root = self._slot_root(request)
+                run.scratch_uid = request["program_uid"]
+            pid = self._fork(worker.run_program, request, program_fds, self.mode, root, workdir)
             run.pending[pid] = "program"
             if request["mode"] != "probes":
                 pid = self._fork(worker.run_checker, request, checker_fds, self.mode, ROOT_DIR)
@@ -525,6 +526,50 @@ class Server:
         """
         slot = max(0, int(request.get("slot", 0)))
         return self.cpus[slot % len(self.cpus)]
+
+    def _slot_root(self, request: dict) -> str:
+        """The root of the run slot of ``request``'s program uid, with a fresh scratch tmpfs of
+        the run's size mounted in it: made at the slot's first run, re-made when its size changes
+        or when an earlier run left anything in it (see :meth:`_check_scratch`).
+
+        A slot serves one run at a time (the parent gives a uid to one run in progress), so its
+        scratch is private to the run like a tmpfs made for it, without a mount namespace per
+        run. Raises ``OSError`` if no fresh scratch can be had: the run is then not started.
+        """
+        uid = int(request["program_uid"])
+        size_mb = int(request["limits"]["max_file_mb"])
+        scratch = self.scratches.get(uid)
+        if scratch is None:
+            scratch = _Scratch(f"{SLOTS_DIR}/{uid}")
+            isolation.make_slot_root(ROOT_DIR, scratch.root)
+            self.scratches[uid] = scratch
+        elif scratch.state is not None and scratch.size_mb != size_mb:
+            self._drop_scratch(scratch)
+        if scratch.state is None:
+            scratch.state = isolation.mount_scratch(scratch.root, uid, size_mb)
+            scratch.size_mb = size_mb
+        return scratch.root
+
+    def _check_scratch(self, uid: int) -> None:
+        """After a run: if it left anything in its slot's scratch, unmount it (a fresh one is
+        mounted for the slot's next run), before the run is reported over and the slot reused."""
+        scratch = self.scratches.get(uid)
+        if scratch is None or scratch.state is None:
+            return
+        try:
+            left_clean = isolation.scratch_state(scratch.root) == scratch.state
+        except OSError:
+            left_clean = False
+        if not left_clean:
+            self._drop_scratch(scratch)
+
+    @staticmethod
+    def _drop_scratch(scratch: _Scratch) -> None:
+        scratch.state = None  # whatever happens next, this one is never used again
+        try:
+            isolation.unmount_scratch(scratch.root)
+        except OSError:
+            pass  # mounted again over it at next use; if that fails, that run is not started
 
     def _supervise(self, run: _Run) -> None:
         if run.deadline < _NEVER:
@@ -584,6 +629,8 @@ class Server:
                 self._finish(run)
 
     def _finish(self, run: _Run) -> None:
+        if run.scratch_uid is not None:
+            self._check_scratch(run.scratch_uid)
         if run.workdir:
             import shutil  # basic mode only
 
@@ -668,7 +715,7 @@ def main() -> None:
     control = socket.socket(fileno=control_fd)
     os.environ.clear()  # PYTHONHASHSEED was read at start-up; workers inherit an empty environment
     _preload()
-    mode, reason, own_pid_namespace, own_mount_namespace = _setup(requested, hidden_dirs)
+    mode, reason, own_pid_namespace = _setup(requested, hidden_dirs)
     hello = {"mode": mode, "reason": reason, "python": sys.version.split()[0]}
     control.sendall(json.dumps(hello).encode())
     for speed_up in (_warm_up, gc.collect, _fill_pools):
@@ -680,4 +727,4 @@ def main() -> None:
     _set_inherited(use_pidfds)
     sys.argv[:] = [""]  # what a program finds there; the workers need not set it each time
     gc.freeze()  # a worker's garbage collections then never touch (and copy) the server's pages
-    Server(control, mode, own_pid_namespace, own_mount_namespace).serve()
+    Server(control, mode, own_pid_namespace).serve()
