@@ -87,7 +87,7 @@ def run_attack(sandbox, program, tests=TESTS, **kwargs):
     assert len(servers) == 1, "only the fork server itself may remain"
     server = next(iter(servers))
     left = _descendants(server)
-    ready_uids = {str(UID_BASE - 2 * worker.slot) for worker in sandbox._ready}
+    ready_uids = {str(UID_BASE - 2 * worker.slot) for worker in sandbox._lanes[0].ready}
     ready = {pid for pid in left if _is_ready_worker(pid, server, ready_uids)}
     assert left - ready == set(), "a process of the run survived"
     assert len(ready) <= MAX_READY_WORKERS
@@ -192,7 +192,7 @@ def test_a_run_that_hangs_up_and_goes_on_is_killed_while_the_caller_stays_idle(s
     server = next(p for p in _descendants(bootstrap) if _status(p).get("PPid") == str(bootstrap))
     deadline = time.monotonic() + 3.0
     while True:  # no sandbox call in this loop: the caller is idle
-        ready_uids = {str(UID_BASE - 2 * worker.slot) for worker in sandbox._ready}
+        ready_uids = {str(UID_BASE - 2 * worker.slot) for worker in sandbox._lanes[0].ready}
         left = {
             pid for pid in _descendants(server) if not _is_ready_worker(pid, server, ready_uids)
         }
@@ -821,7 +821,7 @@ def test_a_run_with_another_file_size_limit_gets_a_scratch_of_that_size(sandbox)
         limits = dataclasses.replace(Limits.from_budget(5.0, 512), max_file_mb=max_file_mb)
         plan = testplan.make_plan([f"assert answer(0) == {max_file_mb << 20}"], None)
         for _ in range(MAX_READY_WORKERS + 1):  # past the workers forked for the last limits
-            output, _ = sandbox._run(program, None, plan, limits)
+            output, *_ = sandbox._run(program, None, plan, limits)
             sizes.append((max_file_mb, verdict.judge(plan, limits, output).status))
         assert _SLOTS.settle(5.0)
     assert all(status == "passed" for _, status in sizes), sizes

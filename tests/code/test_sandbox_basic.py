@@ -448,6 +448,67 @@ def test_runs_from_several_threads_at_once_are_independent():
     assert results == {i: "passed" if i % 2 == 0 else "failed" for i in range(8)}
 
 
+@pytest.mark.parametrize("servers", [0, -1, 17, 1.5, True, "2"])
+def test_a_bad_server_count_is_a_value_error(servers):
+    with pytest.raises(ValueError, match="servers must be an int from 1 to 16"):
+        Sandbox(servers=servers)
+
+
+def _started_servers(sandbox: Sandbox) -> list[int]:
+    return [lane.server._process.pid for lane in sandbox._lanes if lane.server._process]
+
+
+def test_one_caller_thread_uses_one_server_of_several():
+    with Sandbox(servers=3) as sandbox:
+        for index in range(6):
+            program = DOUBLE if index % 2 == 0 else "def double(x):\n    return -x\n"
+            assert sandbox.run_tests(program, DOUBLE_TESTS).passed == (index % 2 == 0)
+        assert len(_started_servers(sandbox)) == 1
+        assert sandbox.info()["servers"] == "3"
+
+
+def test_concurrent_runs_spread_over_the_servers_and_stay_independent():
+    # Two threads whose runs overlap (each program sleeps): the second run in progress goes to
+    # the second server, started then; every verdict is the program's own.
+    program = "import time\ndef double(x):\n    time.sleep(0.05)\n    return {sign}2 * x\n"
+    with Sandbox(servers=2) as sandbox:
+        barrier = threading.Barrier(2)
+        results: dict[int, list[str]] = {0: [], 1: []}
+
+        def grade(index: int) -> None:
+            sign = "" if index == 0 else "-"
+            for _ in range(4):
+                barrier.wait(timeout=30)
+                report = sandbox.run_tests(program.format(sign=sign), DOUBLE_TESTS)
+                results[index].append(report.status)
+
+        threads = [threading.Thread(target=grade, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results == {0: ["passed"] * 4, 1: ["failed"] * 4}
+        assert len(set(_started_servers(sandbox))) == 2
+        assert all(lane.running == 0 for lane in sandbox._lanes)
+
+
+def test_start_starts_every_server_and_a_dead_one_is_replaced_alone():
+    with Sandbox(servers=2) as sandbox:
+        sandbox.start()
+        first, second = _started_servers(sandbox)
+        assert first != second
+        generations = [lane.server.generation for lane in sandbox._lanes]
+        sandbox._lanes[1].server.restart()  # as if it had died: its next run starts a new one
+        sandbox.start()
+        assert _started_servers(sandbox)[0] == first
+        assert _started_servers(sandbox)[1] not in (first, second)
+        assert [lane.server.generation for lane in sandbox._lanes] == [
+            generations[0],
+            generations[1] + 1,
+        ]
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+
+
 def _leave_workers_ready_for_short_runs(sandbox: Sandbox) -> None:
     for _ in range(2):  # the first run starts the server, the second leaves workers ready
         assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS, timeout_s=SHORT).passed
@@ -461,7 +522,7 @@ def test_a_sleeper_on_a_worker_forked_ahead_hits_the_wall_clock_cap():
     sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
     with Sandbox() as sandbox:
         _leave_workers_ready_for_short_runs(sandbox)
-        ready = [w.limits.timeout_s for w in sandbox._ready]
+        ready = [w.limits.timeout_s for w in sandbox._lanes[0].ready]
         assert ready and set(ready) == {SHORT}, "workers forked for these limits should be ready"
         report = sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT)
     assert report.status == "timeout"
@@ -473,7 +534,7 @@ def test_the_server_survives_a_wall_clock_kill_the_caller_asked_for():
     sleeper = "import time\ndef double(x):\n    time.sleep(60)\n"
     with Sandbox() as sandbox:
         _leave_workers_ready_for_short_runs(sandbox)
-        assert sandbox._ready
+        assert sandbox._lanes[0].ready
         generation = sandbox._server.generation
         assert sandbox.run_tests(sleeper, DOUBLE_TESTS, timeout_s=SHORT).status == "timeout"
         assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from score_envs.code.sandbox import limits as limits_module
 from score_envs.code.sandbox import protocol, report, testplan, verdict
-from score_envs.code.sandbox.forkserver import ForkServer, SandboxError
+from score_envs.code.sandbox.forkserver import ForkServer, SandboxError, start_all
 from score_envs.code.sandbox.limits import Limits
 from score_envs.code.sandbox.report import TestReport
 
@@ -43,6 +43,13 @@ only when none is left: forked back to back, its workers cost the server fewer p
 in between need no request at all."""
 
 MAX_READY_WORKERS = READY_BATCH
+"""Per fork server."""
+
+MAX_SERVERS = 16
+"""Most fork servers one sandbox may have (see ``Sandbox(servers=...)``)."""
+
+DEFAULT_MAX_SERVERS = 4
+"""Most fork servers of a sandbox by default (one per CPU up to this)."""
 
 KILL_LINGER_S = 0.05
 """After an early verdict (see ``_collect``) the caller keeps a ready worker's kill pipe open
@@ -242,13 +249,19 @@ def _validate(
 
 
 class Sandbox:
-    """A fork server plus the bookkeeping of concurrent runs.
+    """Fork servers plus the bookkeeping of concurrent runs.
 
     Most callers use the module-level :func:`run_tests`, which shares one default sandbox.
 
     Args:
         isolation: ``auto`` (namespaces when running as root and available, else ``basic``),
             ``namespaces`` (fail if unavailable) or ``basic``. See ``docs/sandbox.md``.
+        servers: The most fork servers to use (default: one per CPU, at most
+            :data:`DEFAULT_MAX_SERVERS`). Each run goes to the server with the fewest runs in
+            progress, so callers in one thread use only the first; a server starts with its
+            first run, or with :meth:`start`. Each costs a Python process (about 13 MB) and its
+            own workers forked ahead; two threads on two CPUs run about 6 % more programs per
+            second with two servers than with one (``docs/sandbox.md``, "Speed").
 
     Example:
         >>> with Sandbox() as sandbox:
@@ -257,12 +270,14 @@ class Sandbox:
         'passed'
     """
 
-    def __init__(self, *, isolation: str = "auto") -> None:
-        self._server = ForkServer(isolation)
-        self._ready: list[_ReadyWorker] = []
-        self._ready_forking = 0  # being added by some thread (counted against the maximum)
-        self._running = 0  # runs on ready workers in progress
-        self._ready_lock = threading.Lock()
+    def __init__(self, *, isolation: str = "auto", servers: int | None = None) -> None:
+        if servers is None:
+            servers = max(1, min(DEFAULT_MAX_SERVERS, os.cpu_count() or 1))
+        if type(servers) is not int or not 1 <= servers <= MAX_SERVERS:
+            raise ValueError(f"servers must be an int from 1 to {MAX_SERVERS}, got {servers!r}")
+        self._lanes = [_Lane(ForkServer(isolation)) for _ in range(servers)]
+        self._server = self._lanes[0].server  # the first: its mode and Python are the sandbox's
+        self._ready_lock = threading.Lock()  # guards every lane's ready workers and counts
         _SANDBOXES.add(self)
 
     def _forget_after_fork(self) -> None:
@@ -272,27 +287,35 @@ class Sandbox:
         their uid slots belong to the parent's pool, not to ours.
         """
         self._ready_lock = threading.Lock()  # it may have been held by another thread
-        self._ready_forking = 0
-        self._running = 0
-        for worker in self._ready:
-            worker.discard()  # closes our copies; gives no slot back (not our worker)
-        self._ready = []
+        for lane in self._lanes:
+            lane.forking = 0
+            lane.running = 0
+            for worker in lane.ready:
+                worker.discard()  # closes our copies; gives no slot back (not our worker)
+            lane.ready = []
 
     # --- public API ---------------------------------------------------------------------------
 
     @property
     def isolation(self) -> str:
-        """``namespaces`` or ``basic`` (starts the server if needed)."""
+        """``namespaces`` or ``basic`` (starts the first server if needed)."""
         self._server.start()
         return self._server.mode
 
+    def start(self) -> None:
+        """Start every fork server now, side by side (each otherwise starts with its first run:
+        about 50 ms, which a caller may not want to spend in the middle of its work)."""
+        start_all([lane.server for lane in self._lanes])
+
     def info(self) -> dict[str, str]:
-        """The isolation level in use, why (for ``basic``), and the server's Python version."""
+        """The isolation level in use, why (for ``basic``), the Python version of the servers,
+        and how many there may be (starts the first server if needed)."""
         self._server.start()
         return {
             "isolation": self._server.mode,
             "reason": self._server.reason,
             "python": self._server.python,
+            "servers": str(len(self._lanes)),
         }
 
     def run_tests(
@@ -319,12 +342,12 @@ class Sandbox:
             )
             return self._report(judgement, limits, started)
         for attempt in range(2):
-            run, generation = self._run(program, entry_point, plan, limits)
+            run, server, generation = self._run(program, entry_point, plan, limits)
             if run.server_error:
                 raise SandboxError(f"the sandbox could not start the run: {run.server_error}")
             if not run.supervisor_lost:
                 return self._report(verdict.judge(plan, limits, run), limits, started)
-            self._server.restart(generation)  # a failure of the sandbox, not of the program
+            server.restart(generation)  # a failure of the sandbox, not of the program
             if attempt:
                 raise SandboxError("the sandbox server died during the run, twice")
         raise AssertionError("unreachable")  # pragma: no cover
@@ -351,12 +374,16 @@ class Sandbox:
             return list(pool.map(one, prepared))
 
     def close(self) -> None:
-        """Stop the fork server (runs in progress are killed)."""
+        """Stop the fork servers (runs in progress are killed)."""
+        ready = []
         with self._ready_lock:
-            ready, self._ready = self._ready, []
+            for lane in self._lanes:
+                ready += lane.ready
+                lane.ready = []
         for worker in ready:
             worker.discard()
-        self._server.close()
+        for lane in self._lanes:
+            lane.server.close()
 
     def __enter__(self) -> Sandbox:
         return self
@@ -380,6 +407,34 @@ class Sandbox:
 
     def _run(
         self, program: str, entry_point: str | None, plan: testplan.Plan, limits: Limits
+    ) -> tuple[verdict.RunOutput, ForkServer, int]:
+        """One run on the least busy lane: its output, and the server (and generation) it ran on."""
+        lane = self._enter_lane()
+        try:
+            output, generation = self._run_in(lane, program, entry_point, plan, limits)
+        finally:
+            with self._ready_lock:
+                lane.running -= 1
+        return output, lane.server, generation
+
+    def _enter_lane(self) -> _Lane:
+        """The lane with the fewest runs in progress (the first of them on a tie), counted in.
+
+        With one thread every run goes to the first lane, so a sandbox never starts more fork
+        servers than its callers keep busy at once.
+        """
+        with self._ready_lock:
+            lane = min(self._lanes, key=_busy)
+            lane.running += 1
+        return lane
+
+    def _run_in(
+        self,
+        lane: _Lane,
+        program: str,
+        entry_point: str | None,
+        plan: testplan.Plan,
+        limits: Limits,
     ) -> tuple[verdict.RunOutput, int]:
         staging = None
         if isinstance(plan, testplan.ProbePlan):
@@ -410,7 +465,7 @@ class Sandbox:
                 },
             }
         if isinstance(plan, testplan.ProbePlan) and self._server.mode == "namespaces":
-            return self._run_on_ready_worker(jobs["program_job"], limits, staging)
+            return self._run_on_ready_worker(lane, jobs["program_job"], limits, staging)
         slot = _SLOTS.take()
         status_fd = -1
         try:
@@ -421,7 +476,7 @@ class Sandbox:
                 "checker_uid": UID_BASE - 2 * slot - 1,
                 "slot": slot,
             }
-            output, generation = self._drive(request, jobs, limits, staging)
+            output, generation = self._drive(lane.server, request, jobs, limits, staging)
             status_fd = output.unreported_status_fd
             return output, generation
         finally:
@@ -433,7 +488,7 @@ class Sandbox:
     # --- ready workers ------------------------------------------------------------------------
 
     def _run_on_ready_worker(
-        self, job: dict, limits: Limits, staging: _Staging | None = None
+        self, lane: _Lane, job: dict, limits: Limits, staging: _Staging | None = None
     ) -> tuple[verdict.RunOutput, int]:
         """Run a probe job on a worker forked ahead of time, and have the next one forked.
 
@@ -447,17 +502,16 @@ class Sandbox:
         and a worker waiting longer makes each page the server writes meanwhile a copy (measured:
         8 % fewer runs per second with 2 threads), so the next worker is forked after the run.
         """
-        worker = self._take_ready(limits)
+        worker = self._take_ready(lane, limits)
         with self._ready_lock:
-            self._running += 1
-            alone = self._running == 1
+            alone = sum(map(_busy, self._lanes)) == 1
         output = None
         _SLOTS.run_started()
         try:
             job = dict(job, limits=limits.to_dict())
             unsent = {"program_job": _prefill(worker.fds["program_job"], protocol.dumps_job(job))}
             if alone:
-                self._add_ready(limits)  # forked while this run goes on, on the other core
+                self._add_ready(lane, limits)  # forked while this run goes on, on the other core
             output = _collect(
                 worker.fds,
                 unsent,
@@ -467,56 +521,54 @@ class Sandbox:
                 staging=staging,
             )
         finally:
-            with self._ready_lock:
-                self._running -= 1
             early = output is not None and output.unreported_status_fd >= 0
             worker.discard(keep_status=early, judged_early=early)
             _SLOTS.run_ended()
         if output.supervisor_lost:
-            self._server.restart(worker.generation)  # so that its other workers are not used
+            lane.server.restart(worker.generation)  # so that its other workers are not used
         elif not alone:
-            self._add_ready(limits)
+            self._add_ready(lane, limits)
         return output, worker.generation
 
-    def _take_ready(self, limits: Limits) -> _ReadyWorker:
+    def _take_ready(self, lane: _Lane, limits: Limits) -> _ReadyWorker:
         with self._ready_lock:
-            while self._ready:
-                worker = self._ready.pop(0)  # the oldest: the most likely to be ready already
-                if worker.usable(self._server.running_generation, limits):
+            while lane.ready:
+                worker = lane.ready.pop(0)  # the oldest: the most likely to be ready already
+                if worker.usable(lane.server.running_generation, limits):
                     return worker
                 worker.discard()  # another server's, or forked for other limits
-        first, *rest = self._new_ready(limits, READY_BATCH)
-        self._keep_ready(rest)
+        first, *rest = self._new_ready(lane.server, limits, READY_BATCH)
+        self._keep_ready(lane, rest)
         return first
 
-    def _add_ready(self, limits: Limits) -> None:
+    def _add_ready(self, lane: _Lane, limits: Limits) -> None:
         """Have a batch of workers forked ahead of demand once none is left (or being forked).
 
         In sequential use this is asked while a run goes on, on the other core; with several runs
         in progress, after the run (see :meth:`_run_on_ready_worker`).
         """
         with self._ready_lock:
-            if self._ready or self._ready_forking:
+            if lane.ready or lane.forking:
                 return
-            self._ready_forking += READY_BATCH
+            lane.forking += READY_BATCH
         try:
-            workers = self._new_ready(limits, READY_BATCH)
+            workers = self._new_ready(lane.server, limits, READY_BATCH)
         except SandboxError:
             workers = []  # the next run starts a worker the usual way and reports the failure
         finally:
             with self._ready_lock:
-                self._ready_forking -= READY_BATCH
-        self._keep_ready(workers)
+                lane.forking -= READY_BATCH
+        self._keep_ready(lane, workers)
 
-    def _keep_ready(self, workers: list[_ReadyWorker]) -> None:
+    def _keep_ready(self, lane: _Lane, workers: list[_ReadyWorker]) -> None:
         with self._ready_lock:
-            room = MAX_READY_WORKERS - len(self._ready)
+            room = MAX_READY_WORKERS - len(lane.ready)
             kept, extra = workers[: max(0, room)], workers[max(0, room) :]
-            self._ready.extend(kept)
+            lane.ready.extend(kept)
         for worker in extra:
             worker.discard()
 
-    def _new_ready(self, limits: Limits, count: int) -> list[_ReadyWorker]:
+    def _new_ready(self, server: ForkServer, limits: Limits, count: int) -> list[_ReadyWorker]:
         """Have ``count`` workers forked ahead for ``limits``, in one request to the server."""
         names = ["status", "kill", "program_job", "output", "result"]
         workers: list[_ReadyWorker] = []
@@ -533,7 +585,7 @@ class Sandbox:
                 "program_uids": [UID_BASE - 2 * worker.slot for worker in workers],
                 "limits": limits.to_dict(),
             }
-            generation = self._server.fork_run(request, theirs)
+            generation = server.fork_run(request, theirs)
         except BaseException:
             for worker in workers:
                 worker.discard()
@@ -547,6 +599,7 @@ class Sandbox:
 
     def _drive(
         self,
+        server: ForkServer,
         request: dict,
         jobs: dict[str, dict],
         limits: Limits,
@@ -572,7 +625,7 @@ class Sandbox:
             unsent = {
                 name: _prefill(ours[name], protocol.dumps_job(job)) for name, job in jobs.items()
             }
-            generation = self._server.fork_run(request, [theirs[name] for name in names])
+            generation = server.fork_run(request, [theirs[name] for name in names])
         finally:
             for fd in theirs.values():
                 os.close(fd)
@@ -643,6 +696,20 @@ class _Staging:
             result += protocol.dumps({"load": {"ok": True}, "results": self.results})
             return None
         return self.messages[self.stage - 1]
+
+
+class _Lane:
+    """One fork server of a sandbox, with the workers it forked ahead and its runs in progress."""
+
+    def __init__(self, server: ForkServer) -> None:
+        self.server = server
+        self.ready: list[_ReadyWorker] = []
+        self.forking = 0  # being added by some thread (counted against the maximum)
+        self.running = 0  # runs in progress on this lane
+
+
+def _busy(lane: _Lane) -> int:
+    return lane.running
 
 
 class _ReadyWorker:
