@@ -517,6 +517,9 @@ def test_files_written_in_the_working_directory_vanish(sandbox):
 _DIRTY_THE_SCRATCH = """
     import os, socket
     def answer(x):
+        for _ in range(100):  # files without a name: only the inode counter moves
+            os.close(os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600))
+        os.listdir(".")  # would set the directory's access time (relatime)
         os.makedirs("sub/deeper", exist_ok=True)
         with open("sub/deeper/left-behind", "w") as handle:
             handle.write("x" * 5000)
@@ -530,6 +533,10 @@ _DIRTY_THE_SCRATCH = """
 _LOOK_AT_THE_SCRATCH = """
     import os
     def answer(x):
+        before = os.stat(".")
+        entries = sorted(os.listdir("."))
+        after = os.stat(".")  # noatime: listing changed nothing; fresh: times as made
+        untouched = after.st_atime_ns == before.st_atime_ns == before.st_mtime_ns
         try:
             with open("probe", "w") as handle:
                 handle.write("x")
@@ -537,8 +544,10 @@ _LOOK_AT_THE_SCRATCH = """
             writable = True
         except OSError:
             writable = False
-        info = os.stat(".")
-        state = [sorted(os.listdir(".")), oct(info.st_mode), os.listxattr("."), writable]
+        probe = os.open(".", os.O_TMPFILE | os.O_RDWR, 0o600)
+        inode = os.fstat(probe).st_ino  # the same in a fresh tmpfs, whatever came before
+        os.close(probe)
+        state = [entries, oct(after.st_mode), os.listxattr("."), writable, inode, untouched]
         raise RuntimeError(f"uid={os.getuid()} state={state}")
 """
 
@@ -550,33 +559,44 @@ def _raised(report) -> str:
 
 
 def test_nothing_a_run_leaves_in_its_working_directory_reaches_a_later_run(sandbox):
-    # A run slot keeps its scratch tmpfs from run to run unless a run leaves anything in it:
-    # files, directories, a fifo, a socket, an extended attribute, a changed mode. Later runs --
-    # the same slot's next one among them -- must each find an empty, writable, pristine one.
+    # Every run gets a scratch tmpfs of its own, even on a slot whose root is kept from run to
+    # run: files, directories, a fifo, a socket, an extended attribute, a changed mode, the
+    # inode counter (files with no name), the access time -- later runs, the same slot's next
+    # one among them, each find the same empty, writable, fresh one. (A review found the inode
+    # counter and the access time carrying a stage-2 argument to a later run when the scratch
+    # was kept across runs that looked clean.)
+    seen = [_raised(run_attack(sandbox, _LOOK_AT_THE_SCRATCH, ["assert answer(0) == 1"]))]
+    fresh = seen[0].split(" ", 1)[1]
+    assert fresh.startswith("state=[[], '0o40700', [], True, ") and fresh.endswith(", True]")
     dirty = run_attack(sandbox, _DIRTY_THE_SCRATCH, ["assert answer(0) == 1"])
     dirty_uid = _raised(dirty)
     assert dirty_uid.startswith("uid=")
-    seen = []
     for _ in range(3 * MAX_READY_WORKERS):
         seen.append(_raised(run_attack(sandbox, _LOOK_AT_THE_SCRATCH, ["assert answer(0) == 1"])))
-    pristine = "state=[[], '0o40700', [], True]"
-    assert all(line.endswith(pristine) for line in seen), seen
-    assert f"{dirty_uid} {pristine}" in seen, "the dirtied slot never served another run"
+    assert all(line.endswith(fresh) for line in seen), seen
+    assert f"{dirty_uid} {fresh}" in seen, "the dirtied slot never served another run"
 
 
-def test_each_slot_scratch_is_left_pristine_or_unmounted_after_its_run(sandbox):
+def test_no_slot_scratch_keeps_anything_after_its_run(sandbox):
     # White box, as root on the host: the fork server's slot roots, through its /proc root.
-    run_attack(sandbox, _DIRTY_THE_SCRATCH, ["assert answer(0) == 1"])
+    # A run that left something in its scratch has its slot root detached when it is over
+    # (every scratch in it freed); an empty one is sealed read-only under the next run's; a
+    # slot held by a worker forked ahead has a fresh one mounted for its next run.
+    dirty = run_attack(sandbox, _DIRTY_THE_SCRATCH, ["assert answer(0) == 1"])
+    dirty_uid = _raised(dirty).removeprefix("uid=")
     bootstrap = sandbox._server._process.pid
     server = next(
         pid for pid in _descendants(bootstrap) if _status(pid).get("PPid") == str(bootstrap)
     )
     slots = Path(f"/proc/{server}/root/tmp/score-sandbox-slots")
-    scratches = [path / "sandbox" for path in slots.iterdir() if path.name != "check"]
-    assert scratches
-    for scratch in scratches:
+    mounted = [path / "sandbox" for path in slots.iterdir() if (path / "sandbox").exists()]
+    assert mounted
+    for scratch in mounted:
         assert list(scratch.iterdir()) == [], scratch
         assert os.listxattr(scratch) == []
+    ready_uids = {str(UID_BASE - 2 * worker.slot) for worker in sandbox._lanes[0].ready}
+    if dirty_uid not in ready_uids:  # (else a fresh scratch is already there for its next run)
+        assert not (slots / dirty_uid / "sandbox").exists(), "the dirty slot was not detached"
 
 
 def test_killing_the_parent_fails_and_the_parent_survives(sandbox):
@@ -825,3 +845,102 @@ def test_a_run_with_another_file_size_limit_gets_a_scratch_of_that_size(sandbox)
             sizes.append((max_file_mb, verdict.judge(plan, limits, output).status))
         assert _SLOTS.settle(5.0)
     assert all(status == "passed" for _, status in sizes), sizes
+
+
+def test_kernel_keyrings_are_refused_to_every_run(sandbox):
+    # The kernel keeps a keyring per uid that outlives every process: a run could leave data
+    # there for the next run of its uid slot (a review carried a stage-2 argument that way).
+    from score_envs.code.sandbox import isolation
+
+    machine = os.uname().machine
+    if machine not in isolation._KEY_SYSCALLS:
+        pytest.skip(f"no keyring filter for {machine}")
+    _, add_key, request_key, keyctl = isolation._KEY_SYSCALLS[machine]
+    program = f"""
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        def answer(x):
+            outcomes = []
+            for call in (
+                lambda: libc.syscall({add_key}, b"user", b"note", b"left", 4, -4),
+                lambda: libc.syscall({request_key}, b"user", b"note", None, -4),
+                lambda: libc.syscall({keyctl}, 0, -4, 0),
+            ):
+                ctypes.set_errno(0)
+                outcomes.append((call(), ctypes.get_errno()))
+            raise RuntimeError(f"outcomes={{outcomes}}")
+    """
+    report = run_attack(sandbox, program, ["assert answer(0) == 1"])
+    assert _raised(report) == "outcomes=[(-1, 1), (-1, 1), (-1, 1)]"  # EPERM, each
+    assert sandbox.info()["syscall_filter"] == "keyring system calls refused (seccomp)"
+
+
+def test_devices_work_but_their_times_cannot_be_set(sandbox):
+    # The devices are read-only binds: writing to them works, changing their inode does not (a
+    # review carried a byte from run to run, and to the host, in the times of /dev/zero).
+    program = """
+        import os
+        def answer(x):
+            with open("/dev/null", "w") as sink:
+                sink.write("discarded")
+            with open("/dev/zero", "rb") as source:
+                zeros = source.read(4)
+            try:
+                os.utime("/dev/zero")
+                touched = "set"
+            except OSError as exc:
+                touched = exc.strerror
+            raise RuntimeError(f"zeros={zeros!r} touched={touched}")
+    """
+    report = run_attack(sandbox, program, ["assert answer(0) == 1"])
+    assert _raised(report) == r"zeros=b'\x00\x00\x00\x00' touched=Read-only file system"
+
+
+def test_directory_fds_from_another_run_lead_nowhere_and_change_nothing(sandbox):
+    # Concurrent runs of one server share its network namespace, so one can pass another fds to
+    # its root and working directory over an abstract Unix socket. Walking ".." from the root
+    # must not reach the host: the slot roots sit in a directory only root may enter. (With a
+    # mount namespace per run, which the slot roots replaced, a review walked from such an fd
+    # to the host's root.) And once the giver's run is over, its scratch is sealed or gone: the
+    # taker can write nothing there for a later run to find.
+    program = f"""
+        import os, socket, time
+        NAME = b"\\0score-envs-test-{secrets.token_hex(6)}"
+        def walk(fd):
+            seen = []
+            for _ in range(6):
+                try:
+                    fd = os.open("..", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+                    seen.append(sorted(os.listdir(fd)))
+                except OSError as exc:
+                    seen.append(exc.strerror)
+                    break
+            return seen
+        def answer(x):
+            server = socket.socket(socket.AF_UNIX)
+            try:
+                server.bind(NAME)
+            except OSError:  # the other run has it: take its fds
+                client = socket.socket(socket.AF_UNIX)
+                client.connect(NAME)
+                _, (root, scratch), _, _ = socket.recv_fds(client, 1, 2)
+                time.sleep(0.5)  # the giver's run is over by now
+                try:
+                    os.close(os.open("left", os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=scratch))
+                    wrote = "yes"
+                except OSError as exc:
+                    wrote = exc.strerror
+                raise RuntimeError(f"taker saw={{walk(root)}} wrote={{wrote}}")
+            server.listen(1)
+            server.settimeout(5)
+            connection, _ = server.accept()
+            os.chmod(".", 0o777)  # the taker, under another uid, may write in it now
+            fds = [os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in ("/", ".")]
+            socket.send_fds(connection, [b"x"], fds)
+            raise RuntimeError("giver")
+    """
+    jobs = [{"program": textwrap.dedent(program), "tests": ["assert answer(0) == 1"]}] * 2
+    with Sandbox(isolation="namespaces", servers=1) as one_server:  # one network namespace
+        reports = one_server.run_many(jobs, workers=2)
+    said = sorted(_raised(report) for report in reports)
+    assert said == ["giver", "taker saw=['Permission denied'] wrote=Read-only file system"]

@@ -309,13 +309,15 @@ class Sandbox:
 
     def info(self) -> dict[str, str]:
         """The isolation level in use, why (for ``basic``), the Python version of the servers,
-        and how many there may be (starts the first server if needed)."""
+        how many there may be, and the system calls refused to every run (starts the first
+        server if needed)."""
         self._server.start()
         return {
             "isolation": self._server.mode,
             "reason": self._server.reason,
             "python": self._server.python,
             "servers": str(len(self._lanes)),
+            "syscall_filter": self._server.syscall_filter,
         }
 
     def run_tests(

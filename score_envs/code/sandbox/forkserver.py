@@ -114,6 +114,7 @@ class ForkServer:
         self.mode = ""
         self.reason = ""
         self.python = ""
+        self.syscall_filter = ""
         _INSTANCES.add(self)
 
     def _forget_after_fork(self) -> None:
@@ -180,6 +181,7 @@ class ForkServer:
         self.mode = hello["mode"]
         self.reason = hello["reason"]
         self.python = hello["python"]
+        self.syscall_filter = hello.get("syscall_filter", "")
 
     @property
     def running_generation(self) -> int:

@@ -7,10 +7,10 @@ Used only by the fork server and the processes it forks (Linux). Two levels:
   and message queues disabled), UTS namespace and mount namespace. Its processes are chrooted in
   their run slot's view of a root built once by the fork server (read-only binds of ``/usr``, the
   library directories and the Python standard library, with every ``site-packages`` /
-  ``dist-packages`` hidden; no ``/proc``), with the slot's own scratch ``tmpfs`` as working
-  directory: one run at a time per slot, and made fresh again after any run that left anything
-  in it. They drop to their slot's unprivileged uid/gid after setting their limits. When the
-  run's first process (PID 1 of its namespace) ends, the kernel kills every process left in it.
+  ``dist-packages`` hidden; no ``/proc``), with a scratch ``tmpfs`` mounted for the run alone
+  as working directory (one run at a time per slot). They drop to their slot's unprivileged
+  uid/gid after setting their limits. When the run's first process (PID 1 of its namespace)
+  ends, the kernel kills every process left in it.
 - ``basic`` (not root, or namespaces unavailable): rlimits, a new session, a temporary working
   directory, no fork at all (``RLIMIT_NPROC`` of 1), and an unprivileged uid when running as root.
   No network or file-system isolation; see ``docs/sandbox.md``.
@@ -40,6 +40,7 @@ MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
 MS_NOEXEC = 0x8
+MS_NOATIME = 0x400
 MS_REMOUNT = 0x20
 MS_BIND = 0x1000
 MS_REC = 0x4000
@@ -50,8 +51,8 @@ PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 
 SANDBOX_DIR = "/sandbox"
-"""The working directory of a program, inside its slot's root: the slot's scratch tmpfs, made
-fresh again after any run that left something in it (see :func:`scratch_state`)."""
+"""The working directory of a program, inside its slot's root: a scratch tmpfs mounted for its
+run alone (see :func:`mount_scratch`)."""
 
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _SYSTEM_TREES = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
@@ -225,7 +226,11 @@ def build_root(root: str, python_dirs: list[str], hidden_dirs: list[str]) -> Non
             target = os.path.join(dev, name)
             open(target, "w").close()
             mount(host, target, None, MS_BIND)
-            mount(None, target, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NOEXEC)
+            # Read-only: writing to the device still works (a mount's read-only flag does not
+            # apply to devices), but its times cannot be set -- they would be seen by every
+            # later run and by the host (a review found a byte carried that way).
+            flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC
+            mount(None, target, None, flags)
     if os.path.isfile("/etc/ld.so.cache"):
         target = os.path.join(_mkdirs(root, "/etc"), "ld.so.cache")
         open(target, "w").close()
@@ -245,45 +250,38 @@ def make_slot_root(root: str, slot_root: str) -> None:
     mount(root, slot_root, None, MS_BIND | MS_REC)
 
 
-def mount_scratch(slot_root: str, uid: int, scratch_mb: int) -> tuple:
+def mount_scratch(slot_root: str, uid: int, scratch_mb: int) -> None:
     """Mount a fresh scratch ``tmpfs`` (the working directory, ``/tmp`` points to it) in a slot's
-    root, owned by the slot's program ``uid``; returns its :func:`scratch_state`."""
-    path = slot_root + SANDBOX_DIR
+    root for one run, owned by the slot's program ``uid``; ``noatime``, so that reading it
+    changes nothing of it."""
     mount(
         "tmpfs",
-        path,
+        slot_root + SANDBOX_DIR,
         "tmpfs",
-        MS_NOSUID | MS_NODEV,
+        MS_NOSUID | MS_NODEV | MS_NOATIME,
         f"size={scratch_mb}m,nr_inodes=4096,mode=700,uid={uid},gid={uid}",
     )
-    return scratch_state(slot_root)
 
 
-def scratch_state(slot_root: str) -> tuple:
-    """What can be seen of a slot's scratch ``tmpfs``: the same after a run as when it was mounted
-    exactly when the run left nothing behind -- no file, directory, pipe or socket (inodes and
-    blocks in use), no change of mode, owner, times or extended attributes (an ACL is one) of the
-    directory itself (its ``ctime`` moves with any of them, and they are compared as well)."""
-    path = slot_root + SANDBOX_DIR
-    info = os.stat(path, follow_symlinks=False)
-    usage = os.statvfs(path)
-    return (
-        info.st_dev,
-        info.st_mode,
-        info.st_uid,
-        info.st_gid,
-        info.st_nlink,
-        info.st_mtime_ns,
-        info.st_ctime_ns,
-        usage.f_files - usage.f_ffree,
-        usage.f_blocks - usage.f_bfree,
-        tuple(os.listxattr(path, follow_symlinks=False)),
-    )
+def scratch_holds_anything(slot_root: str) -> bool:
+    """Whether the top scratch ``tmpfs`` of a slot holds anything but its empty root directory
+    (inodes or blocks in use)."""
+    usage = os.statvfs(slot_root + SANDBOX_DIR)
+    return usage.f_files - usage.f_ffree > 1 or usage.f_bfree != usage.f_blocks
 
 
-def unmount_scratch(slot_root: str) -> None:
-    """Detach a slot's scratch ``tmpfs`` (lazily: the kernel frees it once nothing uses it)."""
-    _check(_lib().umount2((slot_root + SANDBOX_DIR).encode(), MNT_DETACH), "umount scratch")
+def seal_scratch(slot_root: str) -> None:
+    """Make a slot's top scratch read-only (its mount, not the file system: instant, no RCU
+    grace period), so that an fd to it kept anywhere can change it no more. Fails (``EBUSY``)
+    while a file of it is open for writing."""
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOATIME
+    mount(None, slot_root + SANDBOX_DIR, None, flags)
+
+
+def detach_slot_root(slot_root: str) -> None:
+    """Detach a slot's root with every scratch mounted in it (lazily: the kernel frees them once
+    nothing uses them). One RCU grace period (~60 us here) for all of them."""
+    _check(_lib().umount2(slot_root.encode(), MNT_DETACH), f"umount {slot_root}")
 
 
 def disable_ipc() -> None:
@@ -344,6 +342,73 @@ def drop_privileges(uid: int, gid: int) -> None:
 def forbid_new_privileges() -> None:
     """``PR_SET_NO_NEW_PRIVS``: no set-uid binary or file capability can ever raise privileges."""
     prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+# --- a seccomp filter: no kernel keyrings ---------------------------------------------------------
+
+_KEY_SYSCALLS = {
+    # machine: (AUDIT_ARCH_*, add_key, request_key, keyctl)
+    "x86_64": (0xC000003E, 248, 249, 250),
+    "aarch64": (0xC00000B7, 217, 218, 219),
+}
+_SECCOMP_SYSCALL = {"x86_64": 317, "aarch64": 277}
+_SECCOMP_SET_MODE_FILTER = 1
+_SECCOMP_FILTER_FLAG_SPEC_ALLOW = 4
+_SECCOMP_RET_ALLOW = 0x7FFF0000
+_SECCOMP_RET_ERRNO = 0x00050000
+_X32_SYSCALL_BIT = 0x40000000
+_PR_SET_SECCOMP = 22
+_SECCOMP_MODE_FILTER = 2
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
+
+
+def refuse_keyring_syscalls() -> None:
+    """Install a seccomp filter that fails ``add_key``, ``request_key`` and ``keyctl`` with
+    ``EPERM`` for this process and every process it forks (it can never be removed).
+
+    The kernel keeps a keyring per uid that outlives every process of it: through it a run
+    could leave data for the next run of its uid slot (a review carried a stage-2 argument
+    that way), and the caller's session keyring would be shared by every run. No program needs
+    keys. Also refused: every system call made through another ABI (32-bit ``int 0x80`` or x32
+    on x86_64), whose numbers differ. Installed with ``SECCOMP_FILTER_FLAG_SPEC_ALLOW``: a
+    kernel that would otherwise turn on its speculative-store-bypass mitigation for filtered
+    processes (slowing the programs down, and the verdicts of slow ones) leaves it as it was
+    before the filter; a program has no secret of ours to steal. Raises ``OSError`` on a machine
+    without seccomp or not listed in ``_KEY_SYSCALLS``.
+    """
+    import struct
+
+    machine = os.uname().machine
+    if machine not in _KEY_SYSCALLS:
+        raise IsolationError(0, f"no keyring filter for {machine}")
+    arch, *numbers = _KEY_SYSCALLS[machine]
+    deny = _SECCOMP_RET_ERRNO | 1  # EPERM
+    program = [
+        (0x20, 0, 0, 4),  # A = seccomp_data.arch
+        (0x15, 1, 0, arch),  # the native ABI? then skip the next
+        (0x06, 0, 0, deny),
+        (0x20, 0, 0, 0),  # A = seccomp_data.nr
+        (0x35, len(numbers) + 1, 0, _X32_SYSCALL_BIT),  # x32: to the last DENY
+        *((0x15, len(numbers) - index, 0, number) for index, number in enumerate(numbers)),
+        (0x06, 0, 0, _SECCOMP_RET_ALLOW),
+        (0x06, 0, 0, deny),
+    ]
+    code = b"".join(struct.pack("HBBI", *instruction) for instruction in program)
+    buffer = ctypes.create_string_buffer(code, len(code))
+    fprog = _SockFprog(len(program), ctypes.addressof(buffer))
+    syscall = _lib().syscall
+    result = syscall(
+        ctypes.c_long(_SECCOMP_SYSCALL[machine]),
+        ctypes.c_uint(_SECCOMP_SET_MODE_FILTER),
+        ctypes.c_uint(_SECCOMP_FILTER_FLAG_SPEC_ALLOW),
+        ctypes.c_void_p(ctypes.addressof(fprog)),
+    )
+    if result != 0:  # a kernel before 4.17 (no such flag) or without the seccomp call
+        result = _lib().prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0)
+    _check(result, "seccomp filter")
 
 
 _FD_CEILING = resource.getrlimit(resource.RLIMIT_NOFILE)[0]

@@ -4,8 +4,8 @@ A worker is forked by the fork server (:mod:`~score_envs.code.sandbox.zygote`) s
 PID namespace, of which it is PID 1. While still root and before any foreign code runs, it:
 
 1. ``chroot``\\ s into the read-only root the server prepared: the program worker into its run
-   slot's view of it, whose ``/sandbox`` is the slot's scratch tmpfs (fresh: the server checks it
-   after every run and re-makes it if anything was left), the checker into the root itself;
+   slot's view of it, whose ``/sandbox`` is a scratch tmpfs the server mounted for this run alone
+   (and seals or detaches when the run is over), the checker into the root itself;
 2. keeps only its own pipes (every other fd, the server's and other runs' included, is closed),
    points stdin at ``/dev/null`` and stdout/stderr at the capped output pipe;
 3. sets its rlimits (CPU, address space, processes, open files, file size, no core dumps),
@@ -46,7 +46,7 @@ def run_program(request: dict, fds: dict[str, int], mode: str, root: str, workdi
     limits = request["limits"]
     share_cpu(request)
     if mode == "namespaces":
-        os.chroot(root)  # its slot's root, over a fresh scratch tmpfs (see zygote._slot_root)
+        os.chroot(root)  # its slot's root, with a fresh scratch tmpfs (see zygote._slot_root)
         workdir = isolation.SANDBOX_DIR
     if request["mode"] == "probes":
         keep = {fds["program_job"]: 3, fds["result"]: 4}
@@ -68,12 +68,13 @@ def run_ready_program(request: dict, fds: dict[str, int], root: str) -> None:
     which comes straight from the caller.
 
     Everything is done before the wait: ``chroot`` into its slot's root (the server forked it
-    into its own PID namespace, with the slot's fresh scratch ``tmpfs``, owned by the run's uid,
-    mounted there: see ``zygote.Server._slot_root``), every inherited fd closed but the run's own
-    pipes (other runs' pipes must not stay open here), the limits set and root dropped for good --
-    so the run's critical path is only reading the job and running it. The job must carry the same
-    limits (the caller only gives a ready worker a run with its limits); nothing of the job is
-    executed before that is checked, and the process can no longer raise its limits anyway.
+    into its own PID namespace, with a fresh scratch ``tmpfs`` for this run, owned by the run's
+    uid, mounted there: see ``zygote.Server._slot_root``), every inherited fd closed but the
+    run's own pipes (other runs' pipes must not stay open here), the limits set and root dropped
+    for good -- so the run's critical path is only reading the job and running it. The job must
+    carry the same limits (the caller only gives a ready worker a run with its limits); nothing
+    of the job is executed before that is checked, and the process can no longer raise its
+    limits anyway.
     """
     uid = request["program_uid"]
     limits = request["limits"]

@@ -137,13 +137,15 @@ def _no_fork_hook(**_: object) -> None:
     """Stands in for ``os.register_at_fork`` while the preloaded modules are imported."""
 
 
-def _set_inherited(use_pidfds: bool) -> None:
+def _set_inherited(use_pidfds: bool) -> str:
     """Do once, for every worker, what a forked process inherits (``worker.INHERITED``): stdin
     from ``/dev/null``; ``no_new_privs`` (no set-uid binary or file capability can ever raise
     the privileges of this process or of any process it forks; the server never executes a
     program, so it loses nothing); default signal handling (the server watches its workers
     through pidfds, so it installs no SIGCHLD handler and wake-up fd that each worker would
-    have to reset: about 24 page copies per worker). A worker does whatever failed here itself."""
+    have to reset: about 24 page copies per worker); a seccomp filter refusing the kernel's
+    keyrings. A worker does whatever failed here itself but the filter (which would fail there
+    too). Returns what became of the filter, for ``Sandbox.info()``."""
     try:
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -162,6 +164,11 @@ def _set_inherited(use_pidfds: bool) -> None:
             worker.INHERITED["default_signals"] = True
     except (AttributeError, OSError):
         pass
+    try:  # once, for every worker: no kernel keyring (a store that outlives runs)
+        isolation.refuse_keyring_syscalls()
+        return "keyring system calls refused (seccomp)"
+    except OSError as exc:
+        return f"no seccomp filter: {exc}"
 
 
 def _seed() -> None:
@@ -235,15 +242,21 @@ def _fill_pools() -> None:
             _FILLERS.extend(bytes(size - 33) for _ in range(avail))
 
 
-class _Scratch:
-    """A run slot's root (a view of ``ROOT_DIR``) and the state of its scratch tmpfs when fresh."""
+MAX_STACKED_SCRATCHES = 64
+"""Sealed (read-only, empty) scratches a slot root keeps under its current one before it is
+detached and made again: one RCU grace period per this many runs instead of one per run."""
 
-    __slots__ = ("root", "size_mb", "state")
+
+class _Scratch:
+    """A run slot's root (a view of ``ROOT_DIR``) and the scratches mounted in it, one per run,
+    each over the last: the top one is the current (or last) run's."""
+
+    __slots__ = ("depth", "in_use", "root")
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.size_mb = 0
-        self.state: tuple | None = None  # None: no usable scratch mounted (made at next use)
+        self.depth = -1  # scratches mounted in the slot root; -1: no slot root (to be made)
+        self.in_use = False  # the top scratch belongs to a run not over yet
 
 
 class _Run:
@@ -260,7 +273,7 @@ class _Run:
         self.timed_out = False
         self.killed = False
         self.watching_kill = False  # its kill fd is registered with the poller
-        self.scratch_uid: int | None = None  # its slot's scratch, checked when the run is over
+        self.scratch_uid: int | None = None  # its slot's scratch, retired when the run is over
 
 
 class Server:
@@ -528,48 +541,58 @@ class Server:
         return self.cpus[slot % len(self.cpus)]
 
     def _slot_root(self, request: dict) -> str:
-        """The root of the run slot of ``request``'s program uid, with a fresh scratch tmpfs of
-        the run's size mounted in it: made at the slot's first run, re-made when its size changes
-        or when an earlier run left anything in it (see :meth:`_check_scratch`).
+        """The root of the run slot of ``request``'s program uid, with a scratch tmpfs of the
+        run's size freshly mounted in it for this run.
 
-        A slot serves one run at a time (the parent gives a uid to one run in progress), so its
-        scratch is private to the run like a tmpfs made for it, without a mount namespace per
-        run. Raises ``OSError`` if no fresh scratch can be had: the run is then not started.
+        A slot serves one run at a time (the parent gives a uid to one run in progress), and
+        each run gets a tmpfs of its own, mounted over the last run's: nothing of a run -- a
+        file, a time, an inode number, an extended attribute -- reaches the slot's later runs,
+        and an fd to it that a run handed to another sees nothing of them. This replaces a
+        mount namespace per run. When a run is over its scratch is sealed, or the whole slot
+        root detached (:meth:`_retire_scratch`). Raises ``OSError`` if no fresh scratch can be
+        mounted: the run is then not started.
         """
         uid = int(request["program_uid"])
         size_mb = int(request["limits"]["max_file_mb"])
         scratch = self.scratches.get(uid)
         if scratch is None:
-            scratch = _Scratch(f"{SLOTS_DIR}/{uid}")
+            scratch = self.scratches[uid] = _Scratch(f"{SLOTS_DIR}/{uid}")
+        if scratch.in_use or scratch.depth >= MAX_STACKED_SCRATCHES:
+            # (in use: a run that never reached _finish, a failed start; the stack is full)
+            self._detach(scratch)
+        if scratch.depth < 0:
             isolation.make_slot_root(ROOT_DIR, scratch.root)
-            self.scratches[uid] = scratch
-        elif scratch.state is not None and scratch.size_mb != size_mb:
-            self._drop_scratch(scratch)
-        if scratch.state is None:
-            scratch.state = isolation.mount_scratch(scratch.root, uid, size_mb)
-            scratch.size_mb = size_mb
+            scratch.depth = 0
+        isolation.mount_scratch(scratch.root, uid, size_mb)
+        scratch.depth += 1
+        scratch.in_use = True
         return scratch.root
 
-    def _check_scratch(self, uid: int) -> None:
-        """After a run: if it left anything in its slot's scratch, unmount it (a fresh one is
-        mounted for the slot's next run), before the run is reported over and the slot reused."""
+    def _retire_scratch(self, uid: int) -> None:
+        """When a run is over (every process of it gone), before it is reported over and its
+        slot given to another run: seal its scratch if it left it empty -- the next run's is
+        mounted over it -- else detach the slot root with every scratch in it, which frees
+        their memory."""
         scratch = self.scratches.get(uid)
-        if scratch is None or scratch.state is None:
+        if scratch is None or not scratch.in_use:
             return
+        scratch.in_use = False
         try:
-            left_clean = isolation.scratch_state(scratch.root) == scratch.state
+            if not isolation.scratch_holds_anything(scratch.root):
+                isolation.seal_scratch(scratch.root)
+                return
         except OSError:
-            left_clean = False
-        if not left_clean:
-            self._drop_scratch(scratch)
+            pass  # (EBUSY: a file of it open for writing, through an fd another run holds)
+        self._detach(scratch)
 
     @staticmethod
-    def _drop_scratch(scratch: _Scratch) -> None:
-        scratch.state = None  # whatever happens next, this one is never used again
+    def _detach(scratch: _Scratch) -> None:
+        scratch.depth = -1  # made again at the slot's next run
+        scratch.in_use = False
         try:
-            isolation.unmount_scratch(scratch.root)
+            isolation.detach_slot_root(scratch.root)
         except OSError:
-            pass  # mounted again over it at next use; if that fails, that run is not started
+            pass  # the next run's slot root is bound over it: that run still gets a fresh one
 
     def _supervise(self, run: _Run) -> None:
         if run.deadline < _NEVER:
@@ -630,7 +653,7 @@ class Server:
 
     def _finish(self, run: _Run) -> None:
         if run.scratch_uid is not None:
-            self._check_scratch(run.scratch_uid)
+            self._retire_scratch(run.scratch_uid)
         if run.workdir:
             import shutil  # basic mode only
 
@@ -716,15 +739,21 @@ def main() -> None:
     os.environ.clear()  # PYTHONHASHSEED was read at start-up; workers inherit an empty environment
     _preload()
     mode, reason, own_pid_namespace = _setup(requested, hidden_dirs)
-    hello = {"mode": mode, "reason": reason, "python": sys.version.split()[0]}
-    control.sendall(json.dumps(hello).encode())
     for speed_up in (_warm_up, gc.collect, _fill_pools):
         try:  # optional: the server serves correctly without them (only each fork costs more)
             speed_up()
         except Exception:  # e.g. a CPython whose private malloc statistics differ
             continue
     _seed()
-    _set_inherited(use_pidfds)
+    syscall_filter = _set_inherited(use_pidfds)
+    # Said once everything is ready: the parent's start then includes the warm-up.
+    hello = {
+        "mode": mode,
+        "reason": reason,
+        "python": sys.version.split()[0],
+        "syscall_filter": syscall_filter,
+    }
+    control.sendall(json.dumps(hello).encode())
     sys.argv[:] = [""]  # what a program finds there; the workers need not set it each time
     gc.freeze()  # a worker's garbage collections then never touch (and copy) the server's pages
     Server(control, mode, own_pid_namespace).serve()
