@@ -879,3 +879,75 @@ def test_plan_with_a_set_constant_sends_its_calls_as_source():
 def test_root_gets_namespace_isolation():
     with Sandbox() as sandbox:
         assert sandbox.info()["isolation"] == "namespaces"
+
+
+def test_more_threads_than_uid_slots_all_finish():
+    # Each thread that finds no worker forked ahead asks for a batch of them; with more threads
+    # than the process-wide pool has uid slots (128), batches that waited for one slot each in
+    # turn held every slot and deadlocked (a review found it hang from 96 threads on).
+    jobs = [TestJob(DOUBLE, DOUBLE_TESTS) for _ in range(300)]
+    reports: list = []
+    with Sandbox(servers=2) as sandbox:
+        runner = threading.Thread(
+            target=lambda: reports.extend(sandbox.run_many(jobs, workers=150)), daemon=True
+        )
+        runner.start()
+        runner.join(timeout=120)
+        assert not runner.is_alive(), "the runs deadlocked"
+    assert [report.status for report in reports] == ["passed"] * 300
+
+
+def test_a_run_that_the_server_could_not_start_is_tried_once_more_on_a_fresh_worker(monkeypatch):
+    # A batch of workers forked ahead that failed part-way (a scratch mount that failed) fails
+    # every run given one of its workers; the run is tried again once, with the workers still
+    # waiting thrown away, and only a second failure is the caller's error.
+    from score_envs.code.sandbox import api, verdict
+
+    with Sandbox(servers=1) as sandbox:
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed  # leaves workers forked ahead
+        real_run = api.Sandbox._run
+        failures = iter([True])
+        discarded = []
+
+        def flaky_run(self, *args):
+            output, server, generation = real_run(self, *args)
+            if next(failures, False):
+                discarded.extend(self._lanes[0].ready)
+                return verdict.RunOutput(server_error="OSError: mount failed"), server, generation
+            return output, server, generation
+
+        monkeypatch.setattr(api.Sandbox, "_run", flaky_run)
+        assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
+        assert discarded and not set(discarded) & set(sandbox._lanes[0].ready)
+        failures = iter([True, True])
+        with pytest.raises(forkserver.SandboxError, match="could not start the run"):
+            sandbox.run_tests(DOUBLE, DOUBLE_TESTS)
+
+
+def test_a_run_retires_only_its_own_scratch(monkeypatch):
+    # The server retires a run's scratch when the run is reported over; a run whose slot the
+    # caller gave back early may be followed on that slot by another before it is reported: its
+    # end must not seal the newer run's scratch (white box, with the mounts recorded, not made).
+    calls = []
+    monkeypatch.setattr(zygote.isolation, "make_slot_root", lambda *a: calls.append("root"))
+    monkeypatch.setattr(zygote.isolation, "mount_scratch", lambda *a: calls.append("mount"))
+    monkeypatch.setattr(zygote.isolation, "scratch_holds_anything", lambda *a: False)
+    monkeypatch.setattr(zygote.isolation, "seal_scratch", lambda *a: calls.append("seal"))
+    monkeypatch.setattr(zygote.isolation, "detach_slot_root", lambda *a: calls.append("detach"))
+    ours, theirs = socket.socketpair()
+    server = zygote.Server(theirs, "namespaces", -1)
+    request = {"program_uid": 65534, "limits": {"max_file_mb": 16}}
+    server._slot_root(request)
+    first = server._scratch_token(request)
+    server._retire_scratch(first)
+    server._slot_root(request)
+    second = server._scratch_token(request)
+    server._retire_scratch(first)  # late: the slot's scratch is the second run's now
+    assert calls == ["root", "mount", "seal", "mount"]
+    server._retire_scratch(second)
+    assert calls == ["root", "mount", "seal", "mount", "seal"]
+    server._slot_root(request)
+    server._slot_root(request)  # the last run never ended (a failed start): start afresh
+    assert calls[5:] == ["mount", "detach", "root", "mount"]
+    ours.close()
+    theirs.close()

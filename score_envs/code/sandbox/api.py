@@ -103,6 +103,12 @@ class _UidSlots:
                     self._condition.wait()
             return self._free.pop()
 
+    def try_take(self) -> int | None:
+        """A free slot, or ``None`` at once if there is none (see ``Sandbox._new_ready``)."""
+        with self._condition:
+            self._reap_tails()
+            return self._free.pop() if self._free else None
+
     def give(self, slot: int) -> None:
         with self._condition:
             self._free.append(slot)
@@ -346,7 +352,12 @@ class Sandbox:
         for attempt in range(2):
             run, server, generation = self._run(program, entry_point, plan, limits)
             if run.server_error:
-                raise SandboxError(f"the sandbox could not start the run: {run.server_error}")
+                if attempt:
+                    raise SandboxError(f"the sandbox could not start the run: {run.server_error}")
+                # (A batch of workers forked ahead that failed part-way fails every run given
+                # one of its workers: try once more on a fresh one.)
+                self._discard_ready(server)
+                continue
             if not run.supervisor_lost:
                 return self._report(verdict.judge(plan, limits, run), limits, started)
             server.restart(generation)  # a failure of the sandbox, not of the program
@@ -532,6 +543,16 @@ class Sandbox:
             self._add_ready(lane, limits)
         return output, worker.generation
 
+    def _discard_ready(self, server: ForkServer) -> None:
+        """Throw away the workers that ``server`` forked ahead and that no run has taken."""
+        ready: list[_ReadyWorker] = []
+        with self._ready_lock:
+            for lane in self._lanes:
+                if lane.server is server:
+                    ready, lane.ready = lane.ready, []
+        for worker in ready:
+            worker.discard()
+
     def _take_ready(self, lane: _Lane, limits: Limits) -> _ReadyWorker:
         with self._ready_lock:
             while lane.ready:
@@ -571,13 +592,20 @@ class Sandbox:
             worker.discard()
 
     def _new_ready(self, server: ForkServer, limits: Limits, count: int) -> list[_ReadyWorker]:
-        """Have ``count`` workers forked ahead for ``limits``, in one request to the server."""
+        """Have up to ``count`` workers forked ahead for ``limits``, in one request to the server.
+
+        Only the first waits for a free uid slot; the others take one only if one is free at
+        once. (Taking each in turn, waiting, deadlocked 96 threads of one sandbox: every slot
+        of the pool was held by a batch still waiting for one more.)
+        """
         names = ["status", "kill", "program_job", "output", "result"]
         workers: list[_ReadyWorker] = []
         theirs: list[int] = []
         try:
-            for _ in range(count):
-                slot = _SLOTS.take()
+            for index in range(count):
+                slot = _SLOTS.take() if index == 0 else _SLOTS.try_take()
+                if slot is None:
+                    break
                 pipes = {name: os.pipe() for name in names}
                 theirs += [pipes[name][1 if name in _RUN_WRITES else 0] for name in names]
                 ours = {name: pipes[name][0 if name in _RUN_WRITES else 1] for name in names}

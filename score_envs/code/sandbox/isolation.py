@@ -26,6 +26,7 @@ import fcntl
 import os
 import resource
 import stat
+from typing import NamedTuple
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -369,64 +370,104 @@ def forbid_new_privileges() -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 
 
-# --- a seccomp filter: no kernel keyrings ---------------------------------------------------------
+# --- a seccomp filter: no kernel keyrings, only local and IP sockets ------------------------------
 
-_KEY_SYSCALLS = {
-    # machine: (AUDIT_ARCH_*, add_key, request_key, keyctl)
-    "x86_64": (0xC000003E, 248, 249, 250),
-    "aarch64": (0xC00000B7, 217, 218, 219),
+
+class SyscallNumbers(NamedTuple):
+    """What the filter needs to know of a machine's system call ABI."""
+
+    audit_arch: int
+    keyrings: tuple[int, ...]  # add_key, request_key, keyctl
+    sockets: tuple[int, ...]  # socket, socketpair
+    seccomp: int
+
+
+SYSCALLS = {
+    "x86_64": SyscallNumbers(0xC000003E, (248, 249, 250), (41, 53), 317),
+    "aarch64": SyscallNumbers(0xC00000B7, (217, 218, 219), (198, 199), 277),
 }
-_SECCOMP_SYSCALL = {"x86_64": 317, "aarch64": 277}
-_SECCOMP_SET_MODE_FILTER = 1
-_SECCOMP_FILTER_FLAG_SPEC_ALLOW = 4
+SOCKET_FAMILIES = (1, 2, 10, 16)
+"""AF_UNIX, AF_INET, AF_INET6 (no interface is up) and AF_NETLINK (glibc asks it about
+interfaces); every other family (AF_VSOCK to the hypervisor, AF_ALG, ...) fails."""
+_EPERM, _EAFNOSUPPORT = 1, 97
 _SECCOMP_RET_ALLOW = 0x7FFF0000
 _SECCOMP_RET_ERRNO = 0x00050000
 _X32_SYSCALL_BIT = 0x40000000
 _PR_SET_SECCOMP = 22
 _SECCOMP_MODE_FILTER = 2
+_SECCOMP_SET_MODE_FILTER = 1
+_SECCOMP_FILTER_FLAG_SPEC_ALLOW = 4
 
 
 class _SockFprog(ctypes.Structure):
     _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
 
 
-def refuse_keyring_syscalls() -> None:
-    """Install a seccomp filter that fails ``add_key``, ``request_key`` and ``keyctl`` with
-    ``EPERM`` for this process and every process it forks (it can never be removed).
+def _assemble(program: list[tuple]) -> bytes:
+    """Classic BPF from ``(code, k)`` / ``(code, k, "label-if-true")`` / ``("label",)`` entries
+    (jumps only forward to labels, the false branch always to the next instruction)."""
+    import struct
+
+    labels: dict[str, int] = {}
+    instructions = []
+    for entry in program:
+        if len(entry) == 1:
+            labels[entry[0]] = len(instructions)
+        else:
+            instructions.append(entry)
+    code = b""
+    for index, (op, k, *target) in enumerate(instructions):
+        jump = labels[target[0]] - index - 1 if target else 0
+        code += struct.pack("HBBI", op, jump, 0, k)
+    return code
+
+
+def install_syscall_filter() -> None:
+    """Install a seccomp filter for this process and every process it forks (it can never be
+    removed): ``add_key``, ``request_key`` and ``keyctl`` fail with ``EPERM``; ``socket`` and
+    ``socketpair`` of a family not in :data:`SOCKET_FAMILIES` fail with ``EAFNOSUPPORT``.
 
     The kernel keeps a keyring per uid that outlives every process of it: through it a run
     could leave data for the next run of its uid slot (a review carried a stage-2 argument
-    that way), and the caller's session keyring would be shared by every run. No program needs
-    keys. Also refused: every system call made through another ABI (32-bit ``int 0x80`` or x32
-    on x86_64), whose numbers differ. Installed with ``SECCOMP_FILTER_FLAG_SPEC_ALLOW``: a
+    that way), and the caller's session keyring would be shared by every run. An ``AF_VSOCK``
+    socket is not confined by the network namespace: it reaches the hypervisor and holds ports
+    of the whole machine (a review bound one that the host then could not). No program needs
+    either. Also refused: every system call made through another ABI (32-bit ``int 0x80`` or
+    x32 on x86_64), whose numbers differ. Installed with ``SECCOMP_FILTER_FLAG_SPEC_ALLOW``: a
     kernel that would otherwise turn on its speculative-store-bypass mitigation for filtered
     processes (slowing the programs down, and the verdicts of slow ones) leaves it as it was
     before the filter; a program has no secret of ours to steal. Raises ``OSError`` on a machine
-    without seccomp or not listed in ``_KEY_SYSCALLS``.
+    without seccomp or not listed in :data:`SYSCALLS`.
     """
-    import struct
-
     machine = os.uname().machine
-    if machine not in _KEY_SYSCALLS:
-        raise IsolationError(0, f"no keyring filter for {machine}")
-    arch, *numbers = _KEY_SYSCALLS[machine]
-    deny = _SECCOMP_RET_ERRNO | 1  # EPERM
-    program = [
-        (0x20, 0, 0, 4),  # A = seccomp_data.arch
-        (0x15, 1, 0, arch),  # the native ABI? then skip the next
-        (0x06, 0, 0, deny),
-        (0x20, 0, 0, 0),  # A = seccomp_data.nr
-        (0x35, len(numbers) + 1, 0, _X32_SYSCALL_BIT),  # x32: to the last DENY
-        *((0x15, len(numbers) - index, 0, number) for index, number in enumerate(numbers)),
-        (0x06, 0, 0, _SECCOMP_RET_ALLOW),
-        (0x06, 0, 0, deny),
+    if machine not in SYSCALLS:
+        raise IsolationError(0, f"no syscall filter for {machine}")
+    numbers = SYSCALLS[machine]
+    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    program: list[tuple] = [
+        (load, 4),  # seccomp_data.arch
+        (jeq, numbers.audit_arch, "native"),
+        (ret, _SECCOMP_RET_ERRNO | _EPERM),
+        ("native",),
+        (load, 0),  # seccomp_data.nr
+        (jge, _X32_SYSCALL_BIT, "deny"),
+        *((jeq, number, "deny") for number in numbers.keyrings),
+        *((jeq, number, "socket") for number in numbers.sockets),
+        (ret, _SECCOMP_RET_ALLOW),
+        ("deny",),
+        (ret, _SECCOMP_RET_ERRNO | _EPERM),
+        ("socket",),
+        (load, 16),  # the low half of seccomp_data.args[0] (little-endian): the family
+        *((jeq, family, "allow") for family in SOCKET_FAMILIES),
+        (ret, _SECCOMP_RET_ERRNO | _EAFNOSUPPORT),
+        ("allow",),
+        (ret, _SECCOMP_RET_ALLOW),
     ]
-    code = b"".join(struct.pack("HBBI", *instruction) for instruction in program)
+    code = _assemble(program)
     buffer = ctypes.create_string_buffer(code, len(code))
-    fprog = _SockFprog(len(program), ctypes.addressof(buffer))
-    syscall = _lib().syscall
-    result = syscall(
-        ctypes.c_long(_SECCOMP_SYSCALL[machine]),
+    fprog = _SockFprog(len(code) // 8, ctypes.addressof(buffer))
+    result = _lib().syscall(
+        ctypes.c_long(numbers.seccomp),
         ctypes.c_uint(_SECCOMP_SET_MODE_FILTER),
         ctypes.c_uint(_SECCOMP_FILTER_FLAG_SPEC_ALLOW),
         ctypes.c_void_p(ctypes.addressof(fprog)),

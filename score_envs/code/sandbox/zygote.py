@@ -13,8 +13,10 @@ into its worker's pipe. A worker scanning its own memory therefore finds nothing
 Process layout (``namespaces`` mode, as root)::
 
     bootstrap (waits)                      host namespaces
-     └─ server (PID 1 of its own PID namespace; private mounts; no network)
-        ├─ program worker   PID 1 of a new PID namespace, new mount/net/IPC/UTS namespaces
+     └─ server (PID 1 of its own PID namespace; own mount, network, IPC and UTS namespaces,
+        │        shared by all its runs; seccomp filter, inherited by all of them)
+        ├─ program worker   PID 1 of a new PID namespace, chrooted in its slot's root over a
+        │                   scratch tmpfs mounted for its run alone
         └─ checker worker   PID 1 of another PID namespace (only for checker plans)
 
 The server is the supervisor of every run: single-threaded, it waits for requests, for its
@@ -144,8 +146,9 @@ def _set_inherited(use_pidfds: bool) -> str:
     program, so it loses nothing); default signal handling (the server watches its workers
     through pidfds, so it installs no SIGCHLD handler and wake-up fd that each worker would
     have to reset: about 24 page copies per worker); a seccomp filter refusing the kernel's
-    keyrings. A worker does whatever failed here itself but the filter (which would fail there
-    too). Returns what became of the filter, for ``Sandbox.info()``."""
+    keyrings and exotic socket families (``isolation.install_syscall_filter``). A worker does
+    whatever failed here itself but the filter (which would fail there too). Returns what
+    became of the filter, for ``Sandbox.info()``."""
     try:
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -164,9 +167,9 @@ def _set_inherited(use_pidfds: bool) -> str:
             worker.INHERITED["default_signals"] = True
     except (AttributeError, OSError):
         pass
-    try:  # once, for every worker: no kernel keyring (a store that outlives runs)
-        isolation.refuse_keyring_syscalls()
-        return "keyring system calls refused (seccomp)"
+    try:  # once, for every worker: no kernel keyring (a store that outlives runs), no vsock
+        isolation.install_syscall_filter()
+        return "keyrings and socket families other than unix/inet/inet6/netlink refused (seccomp)"
     except OSError as exc:
         return f"no seccomp filter: {exc}"
 
@@ -251,12 +254,13 @@ class _Scratch:
     """A run slot's root (a view of ``ROOT_DIR``) and the scratches mounted in it, one per run,
     each over the last: the top one is the current (or last) run's."""
 
-    __slots__ = ("depth", "in_use", "root")
+    __slots__ = ("depth", "in_use", "root", "serial")
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.depth = -1  # scratches mounted in the slot root; -1: no slot root (to be made)
         self.in_use = False  # the top scratch belongs to a run not over yet
+        self.serial = 0  # scratches mounted so far: which run the top one belongs to
 
 
 class _Run:
@@ -273,7 +277,7 @@ class _Run:
         self.timed_out = False
         self.killed = False
         self.watching_kill = False  # its kill fd is registered with the poller
-        self.scratch_uid: int | None = None  # its slot's scratch, retired when the run is over
+        self.scratch: tuple[int, int] | None = None  # (uid, serial): retired when it is over
 
 
 class Server:
@@ -408,6 +412,7 @@ class Server:
             if failure is None:
                 try:
                     slot_root = self._slot_root(request)
+                    run.scratch = self._scratch_token(request)
                 except (OSError, KeyError, TypeError, ValueError) as exc:
                     failure = exc
             prepared.append((run, request, program_fds, slot_root))
@@ -424,12 +429,11 @@ class Server:
             if pid == 0:
                 worker.start_worker(worker.run_ready_program, request, program_fds, slot_root)
             pids.append(pid)
-        for index, (run, request, program_fds, _slot_root) in enumerate(prepared):
+        for index, (run, _request, program_fds, _slot_root) in enumerate(prepared):
             for fd in program_fds.values():
                 os.close(fd)
             if index < len(pids):
                 run.pending[pids[index]] = "program"
-                run.scratch_uid = request["program_uid"]
                 self._supervise(run)
                 continue
             report = {"who": "supervisor", "error": f"{type(failure).__name__}: {failure}"}
@@ -511,7 +515,7 @@ class Server:
             root = ROOT_DIR
             if self.mode == "namespaces":
                 root = self._slot_root(request)
-                run.scratch_uid = request["program_uid"]
+                run.scratch = self._scratch_token(request)
             pid = self._fork(worker.run_program, request, program_fds, self.mode, root, workdir)
             run.pending[pid] = "program"
             if request["mode"] != "probes":
@@ -565,16 +569,26 @@ class Server:
             scratch.depth = 0
         isolation.mount_scratch(scratch.root, uid, size_mb)
         scratch.depth += 1
+        scratch.serial += 1
         scratch.in_use = True
         return scratch.root
 
-    def _retire_scratch(self, uid: int) -> None:
+    def _scratch_token(self, request: dict) -> tuple[int, int]:
+        """Which scratch the run of ``request`` got (its slot's uid and the mount's serial), so
+        that only that run's end retires it: a slot the caller gave back early (an exception
+        on its side) may already hold another run's when the first run is reported over."""
+        uid = int(request["program_uid"])
+        scratch = self.scratches.get(uid)
+        return uid, scratch.serial if scratch is not None else -1
+
+    def _retire_scratch(self, token: tuple[int, int]) -> None:
         """When a run is over (every process of it gone), before it is reported over and its
         slot given to another run: seal its scratch if it left it empty -- the next run's is
         mounted over it -- else detach the slot root with every scratch in it, which frees
         their memory."""
+        uid, serial = token
         scratch = self.scratches.get(uid)
-        if scratch is None or not scratch.in_use:
+        if scratch is None or not scratch.in_use or scratch.serial != serial:
             return
         scratch.in_use = False
         try:
@@ -652,8 +666,8 @@ class Server:
                 self._finish(run)
 
     def _finish(self, run: _Run) -> None:
-        if run.scratch_uid is not None:
-            self._retire_scratch(run.scratch_uid)
+        if run.scratch is not None:
+            self._retire_scratch(run.scratch)
         if run.workdir:
             import shutil  # basic mode only
 
