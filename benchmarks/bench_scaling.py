@@ -12,7 +12,8 @@ envs vs ``num_envs``; with plots and fitted slopes.
   test busy-waits for 0 to 200 ms; the slope should be about 1 (ms per ms) and the intercept is
   the sandbox's fixed cost.
 - **sandbox vs workers**: programs per second for 1, 2 and 4 threads sharing one ``Sandbox``
-  (the 2-core reference machine caps the useful parallelism at 2).
+  (its default fork servers, one per CPU, started before timing; the 2-core reference machine
+  caps the useful parallelism at 2).
 - **vector env vs num_envs**: sub-env steps per second and microseconds per vector step of
   ``gymnasium.make_vec("ScoreMath-v0", num_envs=n)`` (sync, and async with
   ``shared_memory=False``) with a fixed answer per step.
@@ -204,7 +205,8 @@ def sandbox_scaling(
     """Wall ms per run vs the program's own run time, and programs/s vs worker threads."""
     from score_envs.code import Sandbox
 
-    with Sandbox() as sandbox:
+    with Sandbox() as sandbox:  # one fork server per CPU (at most 4), started before timing
+        sandbox.start()
         info = sandbox.info()
 
         def run(milliseconds: int) -> bool:
@@ -460,7 +462,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             5,
             [0, 10, 25, 50, 100, 200],
             [1, 2, 4],
-            64,
+            256,
         )
         counts, steps, modes = [1, 2, 4, 8, 16, 32], 200, ["sync", "async"]
 
