@@ -656,7 +656,7 @@ def test_a_fork_failing_in_a_ready_batch_is_reported_on_that_run_and_the_rest(mo
 
     def slot_root(request):  # (no mounts in the test process)
         slot_roots.append(f"/slots/{request['program_uid']}")
-        return slot_roots[-1]
+        return slot_roots[-1], (request["program_uid"], 1)
 
     monkeypatch.setattr(zygote.isolation, "fork_in_new_pid_namespace", fork)
     monkeypatch.setattr(server, "_slot_root", slot_root)
@@ -910,11 +910,11 @@ def test_a_run_that_the_server_could_not_start_is_tried_once_more_on_a_fresh_wor
         discarded = []
 
         def flaky_run(self, *args):
-            output, server, generation = real_run(self, *args)
+            output, lane, generation = real_run(self, *args)
             if next(failures, False):
                 discarded.extend(self._lanes[0].ready)
-                return verdict.RunOutput(server_error="OSError: mount failed"), server, generation
-            return output, server, generation
+                return verdict.RunOutput(server_error="OSError: mount failed"), lane, generation
+            return output, lane, generation
 
         monkeypatch.setattr(api.Sandbox, "_run", flaky_run)
         assert sandbox.run_tests(DOUBLE, DOUBLE_TESTS).passed
@@ -937,11 +937,9 @@ def test_a_run_retires_only_its_own_scratch(monkeypatch):
     ours, theirs = socket.socketpair()
     server = zygote.Server(theirs, "namespaces", -1)
     request = {"program_uid": 65534, "limits": {"max_file_mb": 16}}
-    server._slot_root(request)
-    first = server._scratch_token(request)
+    _, first = server._slot_root(request)
     server._retire_scratch(first)
-    server._slot_root(request)
-    second = server._scratch_token(request)
+    _, second = server._slot_root(request)
     server._retire_scratch(first)  # late: the slot's scratch is the second run's now
     assert calls == ["root", "mount", "seal", "mount"]
     server._retire_scratch(second)

@@ -350,17 +350,17 @@ class Sandbox:
             )
             return self._report(judgement, limits, started)
         for attempt in range(2):
-            run, server, generation = self._run(program, entry_point, plan, limits)
+            run, lane, generation = self._run(program, entry_point, plan, limits)
             if run.server_error:
                 if attempt:
                     raise SandboxError(f"the sandbox could not start the run: {run.server_error}")
                 # (A batch of workers forked ahead that failed part-way fails every run given
                 # one of its workers: try once more on a fresh one.)
-                self._discard_ready(server)
+                self._discard_ready([lane])
                 continue
             if not run.supervisor_lost:
                 return self._report(verdict.judge(plan, limits, run), limits, started)
-            server.restart(generation)  # a failure of the sandbox, not of the program
+            lane.server.restart(generation)  # a failure of the sandbox, not of the program
             if attempt:
                 raise SandboxError("the sandbox server died during the run, twice")
         raise AssertionError("unreachable")  # pragma: no cover
@@ -388,13 +388,7 @@ class Sandbox:
 
     def close(self) -> None:
         """Stop the fork servers (runs in progress are killed)."""
-        ready = []
-        with self._ready_lock:
-            for lane in self._lanes:
-                ready += lane.ready
-                lane.ready = []
-        for worker in ready:
-            worker.discard()
+        self._discard_ready(self._lanes)
         for lane in self._lanes:
             lane.server.close()
 
@@ -420,15 +414,15 @@ class Sandbox:
 
     def _run(
         self, program: str, entry_point: str | None, plan: testplan.Plan, limits: Limits
-    ) -> tuple[verdict.RunOutput, ForkServer, int]:
-        """One run on the least busy lane: its output, and the server (and generation) it ran on."""
+    ) -> tuple[verdict.RunOutput, _Lane, int]:
+        """One run on the least busy lane: its output, the lane, and its server's generation."""
         lane = self._enter_lane()
         try:
             output, generation = self._run_in(lane, program, entry_point, plan, limits)
         finally:
             with self._ready_lock:
                 lane.running -= 1
-        return output, lane.server, generation
+        return output, lane, generation
 
     def _enter_lane(self) -> _Lane:
         """The lane with the fewest runs in progress (the first of them on a tie), counted in.
@@ -543,13 +537,13 @@ class Sandbox:
             self._add_ready(lane, limits)
         return output, worker.generation
 
-    def _discard_ready(self, server: ForkServer) -> None:
-        """Throw away the workers that ``server`` forked ahead and that no run has taken."""
+    def _discard_ready(self, lanes: list[_Lane]) -> None:
+        """Throw away the workers forked ahead on ``lanes`` that no run has taken."""
         ready: list[_ReadyWorker] = []
         with self._ready_lock:
-            for lane in self._lanes:
-                if lane.server is server:
-                    ready, lane.ready = lane.ready, []
+            for lane in lanes:
+                ready += lane.ready
+                lane.ready = []
         for worker in ready:
             worker.discard()
 

@@ -411,8 +411,7 @@ class Server:
             slot_root = None
             if failure is None:
                 try:
-                    slot_root = self._slot_root(request)
-                    run.scratch = self._scratch_token(request)
+                    slot_root, run.scratch = self._slot_root(request)
                 except (OSError, KeyError, TypeError, ValueError) as exc:
                     failure = exc
             prepared.append((run, request, program_fds, slot_root))
@@ -514,8 +513,7 @@ class Server:
                 request["cpu"] = self._pair_cpu(request)
             root = ROOT_DIR
             if self.mode == "namespaces":
-                root = self._slot_root(request)
-                run.scratch = self._scratch_token(request)
+                root, run.scratch = self._slot_root(request)
             pid = self._fork(worker.run_program, request, program_fds, self.mode, root, workdir)
             run.pending[pid] = "program"
             if request["mode"] != "probes":
@@ -544,9 +542,12 @@ class Server:
         slot = max(0, int(request.get("slot", 0)))
         return self.cpus[slot % len(self.cpus)]
 
-    def _slot_root(self, request: dict) -> str:
+    def _slot_root(self, request: dict) -> tuple[str, tuple[int, int]]:
         """The root of the run slot of ``request``'s program uid, with a scratch tmpfs of the
-        run's size freshly mounted in it for this run.
+        run's size freshly mounted in it for this run; and which scratch that is (the slot's uid
+        and the mount's serial), so that only that run's end retires it: a slot the caller gave
+        back early (an exception on its side) may already hold another run's when the first run
+        is reported over.
 
         A slot serves one run at a time (the parent gives a uid to one run in progress), and
         each run gets a tmpfs of its own, mounted over the last run's: nothing of a run -- a
@@ -571,15 +572,7 @@ class Server:
         scratch.depth += 1
         scratch.serial += 1
         scratch.in_use = True
-        return scratch.root
-
-    def _scratch_token(self, request: dict) -> tuple[int, int]:
-        """Which scratch the run of ``request`` got (its slot's uid and the mount's serial), so
-        that only that run's end retires it: a slot the caller gave back early (an exception
-        on its side) may already hold another run's when the first run is reported over."""
-        uid = int(request["program_uid"])
-        scratch = self.scratches.get(uid)
-        return uid, scratch.serial if scratch is not None else -1
+        return scratch.root, (uid, scratch.serial)
 
     def _retire_scratch(self, token: tuple[int, int]) -> None:
         """When a run is over (every process of it gone), before it is reported over and its
