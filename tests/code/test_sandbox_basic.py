@@ -869,9 +869,12 @@ def test_plan_with_a_set_constant_sends_its_calls_as_source():
     tests = ["assert f({16, 8, 0}) == list({16, 8, 0})"]
     plan = make_plan(tests)
     assert isinstance(plan, ProbePlan) and plan.compiled is None
-    plain = make_plan(["assert f(1) == 2", "assert f(x=(1, 'a')) == 3"])
+    plain = make_plan(["assert f(1) == 2", "assert f(x=(1, 'a')) == 3", "assert f(2 * 3) == 4"])
     prelude, stages = plain.compiled
-    assert prelude == [] and len(stages) == 1 and all(isinstance(c, CodeType) for c in stages[0])
+    assert prelude == [] and len(stages) == 1
+    # literal calls go as values, anything else compiled
+    assert stages[0][:2] == [("f", (1,), None), ("f", (), {"x": (1, "a")})]
+    assert isinstance(stages[0][2], CodeType)
     assert run_tests("def f(s):\n    return list(s)\n", tests).passed
 
 

@@ -491,3 +491,48 @@ def test_expected_value_inside_a_later_argument_counts():
 )
 def test_calls_that_show_nothing_new_stay_parent_checked(items):
     assert isinstance(make_plan(items), ProbePlan)
+
+
+def test_literal_calls_carry_values_and_other_probes_stay_source():
+    plan = make_plan(
+        [
+            "assert f([1, -2], {'a': (1, 2.5), 3: None}, k=-0.5) == 1",
+            "assert f(b'x', 'y', ..., +3, -1j) == 1",
+            "assert f({1, 2}) == 1",  # a set: its order could change crossing marshal
+            "assert f(*[1]) == 1",
+            "assert f(2 ** 3) == 1",
+            "assert f(-True) == 1",
+            "assert f({[1]: 2}) == 1",  # unhashable key: raised in the sandbox, from the source
+            "assert f.m(1) == 1",
+        ]
+    )
+    assert isinstance(plan, ProbePlan)
+    calls = plan.literal_calls
+    assert calls[0] == ("f", ([1, -2], {"a": (1, 2.5), 3: None}), {"k": -0.5})
+    assert calls[1] == ("f", (b"x", "y", ..., 3, -1j), None)
+    assert calls[2:] == (None,) * 6
+    assert make_plan(["assert f(x=1) == 2"]).literal_calls == (("f", (), {"x": 1}),)
+    # a loop's probes carry test values spliced into their source: compiled, not literal
+    looped = make_plan(_check_source("for x in [1, 2]:", "    assert c(x) == x"), "f")
+    assert looped.literal_calls == ()
+
+
+def test_literal_calls_run_like_their_source():
+    program = (
+        "def f(xs, *, k=0):\n"
+        "    xs.append(k)\n"  # each call gets its own new list, as evaluating the source gives
+        "    return len(xs), xs[-1]\n"
+        "def g(x):\n"
+        "    raise ValueError(x)\n"
+    )
+    tests = ["assert f([1]) == (2, 0)", "assert f([1], k=5) == (2, 5)", "assert f([]) == (1, 0)"]
+    assert make_plan(tests).literal_calls[1] == ("f", ([1],), {"k": 5})
+    report = run_tests(program, tests)
+    assert report.passed and report.passed_count == 3
+    # the same reports as for compiled calls: the program's line, Python's NameError
+    raising = run_tests(program, ["assert g('boom') == 1"])
+    assert raising.status == "error"
+    assert "g('boom') raised ValueError: boom (line 5 of the program)" in raising.detail
+    missing = run_tests(program, ["assert h(1) == 1"])
+    assert missing.status == "error"
+    assert "h(1) raised NameError: name 'h' is not defined" in missing.detail

@@ -89,14 +89,31 @@ def _flush_output() -> None:
 MAX_STAGE_BYTES = 64 * 1024 * 1024
 
 
-def compile_calls(calls: Sequence[str | CodeType], mode: str) -> list[CodeType]:
+def compile_calls(calls: Sequence[str | CodeType | tuple], mode: str) -> list[CodeType | tuple]:
     """The tests' calls (``eval``) or imports (``exec``) as code: compiled here from source, or
     as the caller compiled them (see ``ProbePlan.compiled``), which spares a just-forked process
-    the compiler's first pass over its pages. Code objects come only from the trusted caller."""
+    the compiler's first pass over its pages. A literal call, ``(name, args, kwargs or None)``
+    (``ProbePlan.literal_calls``), stays as it is. Code objects and literal calls come only
+    from the trusted caller."""
     return [
-        call if type(call) is CodeType else compile(call, TEST_FILENAME, mode, dont_inherit=True)
+        call
+        if type(call) is CodeType or type(call) is tuple
+        else compile(call, TEST_FILENAME, mode, dont_inherit=True)
         for call in calls
     ]
+
+
+def _call_literal(scope: dict, call: tuple) -> object:
+    """Make a literal call as evaluating its source in ``scope`` would: the name looked up in
+    ``scope``, then in its builtins (that look-up, and its ``NameError``, by ``eval`` itself)."""
+    name, args, kwargs = call
+    try:
+        function = scope[name]
+    except KeyError:
+        function = eval(compile(name, TEST_FILENAME, "eval", dont_inherit=True), scope)  # noqa: S307
+    if kwargs is None:
+        return function(*args)
+    return function(*args, **kwargs)
 
 
 def run_probes(job: dict, result_fd: int, job_fd: int | None = None) -> None:
@@ -147,7 +164,10 @@ def run_probes(job: dict, result_fd: int, job_fd: int | None = None) -> None:
         results = []
         for code in probes:
             try:
-                value = eval(code, scope)  # noqa: S307 - a call expression, in the sandbox
+                if type(code) is tuple:
+                    value = _call_literal(scope, code)
+                else:
+                    value = eval(code, scope)  # noqa: S307 - a call expression, in the sandbox
                 results.append(["ok", encoder.encode(value)])
             except wire.TooLarge as exc:
                 results.append(["raise", "ResultTooLarge", str(exc), None])

@@ -165,6 +165,10 @@ class ProbePlan:
             stage). The program's process gets a stage's probes only once it has answered every
             earlier probe, so that no probe shows it an earlier check's expected value before
             that check's calls are answered (see :func:`_leak_boundaries`).
+        literal_calls: For each probe that is a call of a plain name with literal arguments
+            only (``candidate([1, 2], k=3)``), ``(name, args, kwargs or None)`` with the
+            arguments as values; ``None`` for any other probe (empty: none known). Such a call
+            is sent as these values instead of compiled code (see :attr:`compiled`).
     """
 
     probes: tuple[str, ...]
@@ -172,6 +176,7 @@ class ProbePlan:
     candidate_name: str
     checks: tuple[ParentCheck, ...]
     stages: tuple[int, ...] = ()
+    literal_calls: tuple[tuple | None, ...] = ()
 
     @property
     def total(self) -> int:
@@ -184,8 +189,9 @@ class ProbePlan:
         return list(itertools.pairwise([0, *self.stages, len(self.probes)]))
 
     @functools.cached_property
-    def compiled(self) -> tuple[list[CodeType], list[list[CodeType]]] | None:
-        """``(prelude, probes of each stage)`` compiled as the sandbox would, once per plan.
+    def compiled(self) -> tuple[list[CodeType], list[list[CodeType | tuple]]] | None:
+        """``(prelude, probes of each stage)`` compiled as the sandbox would, once per plan;
+        a literal call (:attr:`literal_calls`) as its values, not compiled.
 
         The program's process then gets code instead of source: a just-forked process that
         compiles only the program copies fewer of the fork server's pages. ``None`` if one does
@@ -194,11 +200,19 @@ class ProbePlan:
         order, which can change the order it iterates in (``{16, 8, 0}``), and a probe's set
         must iterate as the parent's does; compiled in the sandbox, it does.
         """
+        calls: Sequence[str | tuple] = self.probes
+        if self.literal_calls:
+            # A literal call needs no compiler on either side: about a third of the cost of
+            # planning new tests, and in the sandbox a smaller job and no frame for the call.
+            calls = [
+                source if call is None else call
+                for source, call in zip(self.probes, self.literal_calls, strict=True)
+            ]
         try:
             compiled = (
                 harness.compile_calls(self.prelude, "exec"),
                 [
-                    harness.compile_calls(self.probes[start:end], "eval")
+                    harness.compile_calls(calls[start:end], "eval")
                     for start, end in self.stage_spans
                 ],
             )
@@ -214,8 +228,9 @@ class ProbePlan:
         compiled = self.compiled
         return compiled[0] if compiled is not None else list(self.prelude)
 
-    def stage_calls(self, stage: int) -> list[CodeType] | list[str]:
-        """The probes of ``stage`` as sent to the sandbox: compiled, else source."""
+    def stage_calls(self, stage: int) -> list[CodeType | tuple] | list[str]:
+        """The probes of ``stage`` as sent to the sandbox: compiled or literal calls, else
+        source."""
         compiled = self.compiled
         if compiled is not None:
             return compiled[1][stage]
@@ -1601,6 +1616,7 @@ def _plan_items(
                 candidate_name=candidate or "candidate",
                 checks=tuple(checks),
                 stages=unroller.stages,
+                literal_calls=_literal_calls(builder),
             )
             return plan, _plan_bytes(builder)
     checker = CheckerPlan(
@@ -1704,7 +1720,12 @@ def _plan_check(source: str, entry_point: str, helpers: str | None) -> tuple[Pla
                 f"import {m}" for m in sorted(builder.modules_in_probes)
             )
             plan = ProbePlan(
-                tuple(builder.probes), prelude, candidate, tuple(checks), unroller.stages
+                tuple(builder.probes),
+                prelude,
+                candidate,
+                tuple(checks),
+                unroller.stages,
+                _literal_calls(builder),
             )
             return plan, _plan_bytes(builder)
     checker = CheckerPlan(
@@ -1762,6 +1783,78 @@ class _PlanCache:
 _CACHE = _PlanCache()
 _SOURCE_BYTES_FACTOR = 12
 """About how many bytes a plan holds per character of its tests (trees of their constants)."""
+
+
+_NOT_LITERAL = object()
+_SIGNED_NUMBERS = frozenset({int, float, complex})
+
+
+def _literal(node: ast.expr) -> object:
+    """The value of a literal: a constant, a signed number, or a list, tuple or dict display of
+    literals; :data:`_NOT_LITERAL` for anything else.
+
+    Sets are not literals here: ``marshal`` rebuilds a set from its items in iteration order,
+    which can change the order the set iterates in (see :func:`_holds_set_constant`). Each
+    display gives a new object, as evaluating it would: a program that changes one argument
+    changes no other.
+    """
+    kind = type(node)
+    if kind is ast.Constant:
+        return node.value
+    if kind is ast.UnaryOp and type(node.operand) is ast.Constant:
+        number = node.operand.value
+        if type(number) in _SIGNED_NUMBERS:
+            if type(node.op) is ast.USub:
+                return -number
+            if type(node.op) is ast.UAdd:
+                return +number
+        return _NOT_LITERAL
+    if kind is ast.List or kind is ast.Tuple:
+        items = [_literal(element) for element in node.elts]
+        if _NOT_LITERAL in items:  # (an identity test first: no item's __eq__ is called)
+            return _NOT_LITERAL
+        return items if kind is ast.List else tuple(items)
+    if kind is ast.Dict:
+        display: dict = {}
+        for key_node, value_node in zip(node.keys, node.values, strict=True):
+            if key_node is None:  # ``**spread``
+                return _NOT_LITERAL
+            key, value = _literal(key_node), _literal(value_node)
+            if key is _NOT_LITERAL or value is _NOT_LITERAL:
+                return _NOT_LITERAL
+            try:
+                display[key] = value
+            except TypeError:  # an unhashable key: the sandbox raises it, evaluating the source
+                return _NOT_LITERAL
+        return display
+    return _NOT_LITERAL
+
+
+def _literal_call(node: ast.AST) -> tuple | None:
+    """``(name, args, kwargs or None)`` if ``node`` calls a plain name with literal arguments
+    only, else ``None``."""
+    if type(node) is not ast.Call or type(node.func) is not ast.Name:
+        return None
+    try:
+        args = tuple(_literal(argument) for argument in node.args)
+        kwargs = {keyword.arg: _literal(keyword.value) for keyword in node.keywords}
+    except RecursionError:
+        return None
+    if None in kwargs or any(
+        value is _NOT_LITERAL for value in itertools.chain(args, kwargs.values())
+    ):
+        return None  # (``**spread`` has no name; ``*args`` is a Starred node, no literal)
+    return node.func.id, args, kwargs or None
+
+
+def _literal_calls(builder: _TreeBuilder) -> tuple[tuple | None, ...]:
+    """:attr:`ProbePlan.literal_calls` for the builder's probes (those sent with test values
+    spliced into their source are left compiled)."""
+    calls = tuple(
+        _literal_call(node) if values is _NO_VALUES else None
+        for node, values in builder.probe_arguments
+    )
+    return calls if any(call is not None for call in calls) else ()
 
 
 def _plan_bytes(builder: _TreeBuilder) -> int:

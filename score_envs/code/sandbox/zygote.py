@@ -195,9 +195,13 @@ def _warm_up() -> None:
         "entry_point": "f",
         "candidate_name": "candidate",
         "prelude": harness.compile_calls(["import math"], "exec"),
-        "probes": harness.compile_calls(
-            ["candidate(1)", "candidate(2.5, y=1)", "candidate('a', 3)"], "eval"
-        ),
+        "probes": [
+            *harness.compile_calls(
+                ["candidate(1)", "candidate(2.5, y=1)", "candidate('a', 3)"], "eval"
+            ),
+            ("candidate", ([1, -2], "b"), None),  # literal calls (testplan.ProbePlan)
+            ("candidate", (0.5,), {"y": 4}),
+        ],
         "limits": {"max_file_mb": 16, "cpu_time_s": 3, "memory_mb": 512},
     }
     read_end, write_end = os.pipe()
