@@ -511,7 +511,9 @@ def keep_only_fds(mapping: dict[int, int]) -> None:
     if set(mapping.values()) == set(range(3, 3 + count)) and min(mapping) >= 3 + count:
         # The usual case (targets 3, 4, ... and every source above them): one dup2 each.
         for source, target in mapping.items():
-            os.dup2(source, target, inheritable=False)
+            # inheritable=False passed by position: the first call with the keyword in a
+            # process builds the argument parser's keyword table, ~15 page copies in a worker
+            os.dup2(source, target, False)
         os.closerange(3 + count, max(_FD_CEILING, 3 + count))
         return
     high = 256
@@ -521,5 +523,5 @@ def keep_only_fds(mapping: dict[int, int]) -> None:
     }
     os.closerange(3, high)
     for target, fd in moved.items():
-        os.dup2(fd, target, inheritable=False)
+        os.dup2(fd, target, False)  # (by position: see above)
     os.closerange(high, max(resource.getrlimit(resource.RLIMIT_NOFILE)[0], high + len(moved)))
