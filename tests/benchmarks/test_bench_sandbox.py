@@ -42,6 +42,26 @@ def test_benchmark_runs_both_systems_in_both_modes_and_writes_json(tmp_path):
         assert entry["ratios"]["score_envs_vs_bare_fork"] > 0
         assert entry["ratios"]["cpu_per_program"] is None or entry["ratios"]["cpu_per_program"] > 0
     assert "ratio" in result.stdout
+    # our sandbox is run as ScoreCode-v0 grades HumanEval: each prompt as trusted helpers
+    assert report["workload"]["score_envs_helpers"] == "prompt"
+    assert "trusted helpers" in result.stdout
+
+
+def test_no_helpers_option_is_recorded(tmp_path):
+    output = tmp_path / "sandbox.json"
+    command = [sys.executable, str(SCRIPT), "--limit", "2", "--rounds", "1", "--workers", "1"]
+    result = subprocess.run(
+        [*command, "--no-helpers", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(output.read_text())
+    assert report["workload"]["score_envs_helpers"] is None
+    assert report["results"]["sequential"]["score_envs"]["passed_per_round"] == [2]
+    assert "no helpers" in result.stdout
 
 
 def test_commented_out_exec_line_is_reenabled_keeping_its_indentation():

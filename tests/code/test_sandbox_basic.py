@@ -952,3 +952,66 @@ def test_a_run_retires_only_its_own_scratch(monkeypatch):
     assert calls[5:] == ["mount", "detach", "root", "mount"]
     ours.close()
     theirs.close()
+
+
+def test_checker_sends_plain_arguments_as_marshal_data_and_anything_else_tagged():
+    from score_envs.code.sandbox.checker import marshal_plain
+
+    class Items(list):
+        pass
+
+    plain = [1, -2.5, "x", b"y", None, True, 1 + 2j, (1,), {"k": [True]}, [[]], 2**300]
+    assert all(marshal_plain(value) for value in plain)
+    nested: list = []
+    for _ in range(150):
+        nested = [nested]
+    others = [{1, 2}, frozenset(), bytearray(b"x"), Items(), iter([1]), object(), nested]
+    others += ["x" * 70_000, 2**100_000, [0] * 20_000]
+    assert not any(marshal_plain(value) for value in others)
+
+
+def test_checker_calls_with_plain_arguments_behave_as_tagged_ones():
+    # Each argument object arrives as its own copy (an object passed twice is two), the
+    # checker's values are untouched, sets still arrive as sets, and a failure names the call.
+    program = "def f(a, b):\n    a.append(0)\n    return (a is b, b)\n"
+    tests = (
+        "def check(candidate):\n"
+        "    xs = [3, 1, 2]\n"
+        "    r = candidate(xs, xs)\n"
+        "    assert xs == [3, 1, 2]\n"
+        "    assert r == (False, [3, 1, 2])\n"
+        "    assert candidate(xs, {'k': (1.5, None)}) == (False, {'k': (1.5, None)})\n"
+        "    assert candidate([0], {2, 1}) == (False, {1, 2})\n"
+        "    assert candidate([1], b'z') == (True, 0)\n"
+    )
+    assert isinstance(make_plan(tests, "f"), CheckerPlan)
+    report = run_tests(program, tests, entry_point="f")
+    assert report.status == "failed" and (report.passed_count, report.total) == (4, 5)
+    assert "last call: f([1], b'z') returned (False, b'z')" in report.detail
+
+
+def test_program_process_answers_a_plain_call_and_a_tagged_one_alike():
+    from score_envs.code.sandbox import harness, wire
+
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    job = {"program": "def f(a, *, k=0):\n    return [a, k]\n"}
+    server = threading.Thread(
+        target=harness.serve_calls, args=(job, requests_read, replies_write), daemon=True
+    )
+    server.start()
+    replies = protocol.MessageReader(replies_read, 1 << 20)
+    assert replies.read() == {"load": {"ok": True}}
+    os.write(requests_write, protocol.dumps_plain_call("f", ((1, "x"),), {"k": 2.5}))
+    plain = replies.read()
+    tagged_request = ["call", "f", wire.encode([(1, "x")]), wire.encode({"k": 2.5})]
+    os.write(requests_write, protocol.dumps(tagged_request))
+    assert replies.read() == plain
+    assert wire.decode(plain[1]) == [(1, "x"), 2.5]
+    os.write(requests_write, protocol.dumps_plain_call("g", (), {}))
+    assert replies.read()[:2] == ["raise", "NameError"]
+    os.write(requests_write, protocol.dumps(["end"]))
+    server.join(5)
+    assert not server.is_alive()
+    for fd in (requests_read, requests_write, replies_read, replies_write):
+        os.close(fd)

@@ -18,6 +18,7 @@ Two modes:
 from __future__ import annotations
 
 import builtins
+import marshal
 import sys
 from collections.abc import Sequence
 from types import CodeType
@@ -192,9 +193,19 @@ def serve_calls(job: dict, request_fd: int, reply_fd: int) -> None:
     requests = protocol.MessageReader(request_fd, wire.MAX_NODES * 64)
     while True:
         try:
-            request = requests.read()
-        except protocol.ProtocolError:
+            body = requests.read_body()
+            if body[:1] == protocol.PLAIN_CALL:  # arguments as values (the checker's marshal)
+                _, name, args, kwargs = marshal.loads(body[1:])
+                request = None
+            else:
+                request = protocol.parse_body(body)
+        except (protocol.ProtocolError, EOFError, ValueError, TypeError):
             return
+        if request is None:
+            reply = _call_with(namespace, name, args, kwargs)
+            _flush_output()
+            protocol.write_message(reply_fd, reply)
+            continue
         if not isinstance(request, list) or not request:
             return
         if request[0] == "resolve":
@@ -227,10 +238,24 @@ def _resolve(namespace: dict, names: list) -> dict:
 def _call(namespace: dict, name: object, args_tree: object, kwargs_tree: object) -> list:
     function = namespace.get(name) if isinstance(name, str) else None
     if not callable(function):
-        return ["raise", "NameError", f"name {name!r} is not defined by the program", None]
+        return _not_defined(name)
     decoder = wire.Decoder(iterators=True)
-    args = decoder.decode(args_tree)
-    kwargs = decoder.decode(kwargs_tree)
+    return _reply(function, decoder.decode(args_tree), decoder.decode(kwargs_tree))
+
+
+def _call_with(namespace: dict, name: object, args: tuple, kwargs: dict) -> list:
+    """A call whose arguments came as values (a plain call, already decoded by ``marshal``)."""
+    function = namespace.get(name) if isinstance(name, str) else None
+    if not callable(function):
+        return _not_defined(name)
+    return _reply(function, args, kwargs)
+
+
+def _not_defined(name: object) -> list:
+    return ["raise", "NameError", f"name {name!r} is not defined by the program", None]
+
+
+def _reply(function: object, args: object, kwargs: object) -> list:
     try:
         value = function(*args, **kwargs)
         return ["ok", wire.Encoder().encode(value)]

@@ -13,6 +13,8 @@ limits -- go the other way, from trusted code to the process that runs the progr
 was just forked, where every Python object the JSON decoder's own code touches is a page copied
 (measured: about half the page copies and time of ``json.loads``). Only plain builtin values can
 be marshalled, and the receiving side is the sandbox itself, which trusts nothing it sends back.
+The checker's calls into the program process go the same way when their arguments are plain data
+(:func:`dumps_plain_call`); the program's answers are JSON like everything else it sends.
 """
 
 from __future__ import annotations
@@ -88,6 +90,29 @@ def dumps_job(job: object) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
+PLAIN_CALL = b"M"
+"""First byte of a call request sent as :mod:`marshal` data (:func:`dumps_plain_call`); a JSON
+request starts with ``[``."""
+
+
+def dumps_plain_call(name: str, args: tuple, kwargs: dict) -> bytes:
+    """One framed call request of plain arguments (:mod:`marshal`, version 2: no shared
+    references, so an object passed twice arrives as two, as the tagged form has it).
+
+    Like a job, only from trusted code (the checker) down to a sandboxed process; the caller
+    checks that every argument is plain data marshal keeps exactly
+    (``checker.marshal_plain``).
+
+    Example:
+        >>> import marshal
+        >>> body = dumps_plain_call("f", (1, [2]), {})[4:]
+        >>> body[:1] == PLAIN_CALL, marshal.loads(body[1:])
+        (True, ('call', 'f', (1, [2]), {}))
+    """
+    body = PLAIN_CALL + marshal.dumps(("call", name, args, kwargs), 2)
+    return _HEADER.pack(len(body)) + body
+
+
 def read_job(fd: int, max_bytes: int) -> object:
     """Read one framed job (:func:`dumps_job`) from a blocking fd; :class:`ProtocolError` on EOF,
     excess or a body that is not marshal data."""
@@ -158,6 +183,10 @@ class MessageReader:
 
     def read(self) -> object:
         """The next message; :class:`ProtocolError` on EOF, excess or malformed JSON."""
+        return _loads(self.read_body())
+
+    def read_body(self) -> bytes:
+        """The next message's body, undecoded; :class:`ProtocolError` on EOF or excess."""
         self._fill(_HEADER.size)
         (size,) = _HEADER.unpack_from(self._buffer)
         if size > self.max_bytes:
@@ -166,7 +195,7 @@ class MessageReader:
         self._fill(end)
         body = bytes(self._buffer[_HEADER.size : end])
         del self._buffer[:end]
-        return _loads(body)
+        return body
 
 
 def parse_single_message(data: bytes) -> object:
@@ -189,6 +218,11 @@ def parse_single_message(data: bytes) -> object:
     if len(data) > end:
         raise ProtocolError(f"{len(data) - end} unexpected bytes after the message")
     return _loads(data[_HEADER.size :])
+
+
+def parse_body(body: bytes) -> object:
+    """The JSON message of a body read with :meth:`MessageReader.read_body`."""
+    return _loads(body)
 
 
 def _loads(body: bytes) -> object:
