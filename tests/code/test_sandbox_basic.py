@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import errno
 import os
 import random
@@ -9,6 +10,7 @@ import signal
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import CodeType
 
@@ -17,7 +19,7 @@ import pytest
 
 from score_envs.code import STATUSES, Limits, Sandbox, TestJob, run_tests, run_tests_many
 from score_envs.code.sandbox import forkserver, protocol, zygote
-from score_envs.code.sandbox.api import _SLOTS
+from score_envs.code.sandbox.api import _SLOTS, READY_BATCH
 from score_envs.code.sandbox.testplan import CheckerPlan, ProbePlan, make_plan
 
 SHORT = 0.25  # the CPU limit rounds up to 1 s; the wall-clock cap is 2 * 1 + 1 = 3 s
@@ -1015,3 +1017,40 @@ def test_program_process_answers_a_plain_call_and_a_tagged_one_alike():
     assert not server.is_alive()
     for fd in (requests_read, requests_write, replies_read, replies_write):
         os.close(fd)
+
+
+def test_lanes_keep_to_one_cpu_each_only_while_runs_overlap():
+    sandbox = Sandbox(servers=2)
+    first, second = sandbox._lanes
+    assert sandbox._lane_cpu(first, True) is None  # a run alone keeps every CPU
+    assert (sandbox._lane_cpu(first, False), sandbox._lane_cpu(second, False)) == (0, 1)
+    single = Sandbox(servers=1)
+    assert single._lane_cpu(single._lanes[0], False) is None
+    sandbox.close()
+    single.close()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_overlapping_runs_of_two_lanes_run_on_one_cpu_each_and_a_lone_run_on_all():
+    program = (
+        "import os, time\n"
+        "def f(pause):\n"
+        "    time.sleep(pause)\n"
+        "    return sorted(os.sched_getaffinity(0))\n"
+    )
+    allowed = sorted(os.sched_getaffinity(0))
+    with Sandbox(servers=2) as sandbox:
+
+        def cpus_seen(pause: float) -> list:
+            report = sandbox.run_tests(program, [f"assert f({pause}) == []"])
+            return ast.literal_eval(report.detail.split(" returned ")[1])
+
+        assert cpus_seen(0) == allowed  # alone: every CPU
+        with ThreadPoolExecutor(2) as pool:
+            seen = list(pool.map(cpus_seen, [0.05] * 24))
+        # (the first workers of each lane may have been forked before the runs overlapped)
+        pinned = [cpus for cpus in seen if len(cpus) == 1]
+        assert len(pinned) >= 12 and {cpus[0] for cpus in pinned} == set(allowed[:2])
+        # alone again: once the workers forked while runs overlapped are used up, every CPU
+        lone = [cpus_seen(0) for _ in range(2 * READY_BATCH + 1)]
+        assert lone[-1] == allowed

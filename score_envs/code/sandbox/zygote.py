@@ -299,6 +299,7 @@ class Server:
         self.pidfd_of: dict[int, int] = {}  # pid -> its pidfd, in the poller until reaped
         self.timed: set[_Run] = set()  # the runs with a wall-clock deadline still to watch
         self.cpus = sorted(os.sched_getaffinity(0))
+        self.kept_to: int | None = None  # the one CPU this server keeps to, if any (_keep_to)
 
     def serve(self) -> None:
         """Run until the parent closes the control socket, then kill every run."""
@@ -368,6 +369,8 @@ class Server:
             request = json.loads(message)
         except ValueError:
             request = None
+        if isinstance(request, dict):
+            self._keep_to(request.get("lane_cpu"))
         if isinstance(request, dict) and "program_uids" in request:
             uids = request.pop("program_uids")
             size = len(READY_FD_NAMES)
@@ -541,10 +544,30 @@ class Server:
     def _pair_cpu(self, request: dict) -> int:
         """The one CPU that a checker run's two processes share (see ``worker.share_cpu``).
 
-        Chosen by the run's slot, so that concurrent checker runs spread over the CPUs.
+        The server's own while it keeps to one (:meth:`_keep_to`); else chosen by the run's
+        slot, so that concurrent checker runs spread over the CPUs.
         """
+        if self.kept_to is not None:
+            return self.kept_to
         slot = max(0, int(request.get("slot", 0)))
         return self.cpus[slot % len(self.cpus)]
+
+    def _keep_to(self, lane_cpu: object) -> None:
+        """Keep this server, and the workers it forks from now on, to CPU number ``lane_cpu``
+        (modulo) of those it started with, or to all of them (``None``), as the caller asks with
+        each request (see ``Sandbox._lane_cpu``); a system call only when that changes. Speed
+        only: a failure leaves the affinity as it was."""
+        cpus = self.cpus
+        wanted = None
+        if type(lane_cpu) is int and lane_cpu >= 0 and len(cpus) > 1:
+            wanted = cpus[lane_cpu % len(cpus)]
+        if wanted == self.kept_to:
+            return
+        try:
+            os.sched_setaffinity(0, cpus if wanted is None else (wanted,))
+        except OSError:
+            return
+        self.kept_to = wanted
 
     def _slot_root(self, request: dict) -> tuple[str, tuple[int, int]]:
         """The root of the run slot of ``request``'s program uid, with a scratch tmpfs of the
