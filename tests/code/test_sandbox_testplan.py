@@ -504,13 +504,16 @@ def test_literal_calls_carry_values_and_other_probes_stay_source():
             "assert f(-True) == 1",
             "assert f({[1]: 2}) == 1",  # unhashable key: raised in the sandbox, from the source
             "assert f.m(1) == 1",
+            "assert f(x=1, x=2) == 1",  # parses, but does not compile
+            "assert f(__debug__=1) == 1",  # likewise
+            "assert f(**{'x': 1}) == 1",
         ]
     )
     assert isinstance(plan, ProbePlan)
     calls = plan.literal_calls
     assert calls[0] == ("f", ([1, -2], {"a": (1, 2.5), 3: None}), {"k": -0.5})
     assert calls[1] == ("f", (b"x", "y", ..., 3, -1j), None)
-    assert calls[2:] == (None,) * 6
+    assert calls[2:] == (None,) * 9
     assert make_plan(["assert f(x=1) == 2"]).literal_calls == (("f", (), {"x": 1}),)
     # a loop's probes carry test values spliced into their source: compiled, not literal
     looped = make_plan(_check_source("for x in [1, 2]:", "    assert c(x) == x"), "f")
@@ -536,3 +539,5 @@ def test_literal_calls_run_like_their_source():
     missing = run_tests(program, ["assert h(1) == 1"])
     assert missing.status == "error"
     assert "h(1) raised NameError: name 'h' is not defined" in missing.detail
+    repeated = run_tests(program, ["assert f([], k=1, k=2) == (1, 2)"])
+    assert repeated.status == "error" and "keyword argument repeated" in repeated.detail

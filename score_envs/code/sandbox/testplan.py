@@ -1835,15 +1835,18 @@ def _literal_call(node: ast.AST) -> tuple | None:
     only, else ``None``."""
     if type(node) is not ast.Call or type(node.func) is not ast.Name:
         return None
+    names = [keyword.arg for keyword in node.keywords]
+    if len(set(names)) != len(names) or None in names or "__debug__" in names:
+        # ``**spread`` has no name; a repeated name or ``__debug__`` parses but does not
+        # compile: sent as source, the sandbox reports it as an error of the tests
+        return None
     try:
         args = tuple(_literal(argument) for argument in node.args)
         kwargs = {keyword.arg: _literal(keyword.value) for keyword in node.keywords}
     except RecursionError:
         return None
-    if None in kwargs or any(
-        value is _NOT_LITERAL for value in itertools.chain(args, kwargs.values())
-    ):
-        return None  # (``**spread`` has no name; ``*args`` is a Starred node, no literal)
+    if any(value is _NOT_LITERAL for value in itertools.chain(args, kwargs.values())):
+        return None  # (``*args`` is a Starred node, no literal)
     return node.func.id, args, kwargs or None
 
 
