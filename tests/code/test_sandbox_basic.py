@@ -968,7 +968,7 @@ def test_checker_sends_plain_arguments_as_marshal_data_and_anything_else_tagged(
     for _ in range(150):
         nested = [nested]
     others = [{1, 2}, frozenset(), bytearray(b"x"), Items(), iter([1]), object(), nested]
-    others += ["x" * 70_000, 2**100_000, [0] * 20_000]
+    others += ["x" * 70_000, 2**100_000, [0] * 20_000, ["y" * 65_536] * 20]
     assert not any(marshal_plain(value) for value in others)
 
 
@@ -1019,15 +1019,23 @@ def test_program_process_answers_a_plain_call_and_a_tagged_one_alike():
         os.close(fd)
 
 
-def test_lanes_keep_to_one_cpu_each_only_while_runs_overlap():
+def test_lanes_keep_to_an_even_share_of_the_cpus_only_while_runs_overlap():
     sandbox = Sandbox(servers=2)
     first, second = sandbox._lanes
-    assert sandbox._lane_cpu(first, True) is None  # a run alone keeps every CPU
-    assert (sandbox._lane_cpu(first, False), sandbox._lane_cpu(second, False)) == (0, 1)
+    assert sandbox._lane_share(first, True) is None  # a run alone keeps every CPU
+    assert sandbox._lane_share(first, False) == [0, 2]
+    assert sandbox._lane_share(second, False) == [1, 2]
     single = Sandbox(servers=1)
-    assert single._lane_cpu(single._lanes[0], False) is None
+    assert single._lane_share(single._lanes[0], False) is None
     sandbox.close()
     single.close()
+    # 4 lanes on 16 CPUs: 4 each, all 16 in use; on 6 CPUs no even share, so no pinning
+    cpus = list(range(16))
+    shares = [zygote.cpu_share(cpus, index, 4) for index in range(4)]
+    assert sorted(cpu for share in shares for cpu in share) == cpus
+    assert {len(share) for share in shares} == {4}
+    assert zygote.cpu_share(list(range(6)), 0, 4) is None
+    assert [zygote.cpu_share([0, 1], index, 4) for index in range(4)] == [[0], [1], [0], [1]]
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")

@@ -268,7 +268,8 @@ class Sandbox:
             first run, or with :meth:`start`. Each costs a Python process (about 13 MB) and its
             own workers forked ahead; two threads on two CPUs run about 6 % more programs per
             second with two servers than with one, and while runs overlap each server and its
-            workers keep to one CPU, about 8 % more again (``docs/sandbox.md``, "Speed").
+            workers keep to an equal share of the CPUs, about 8 % more again
+            (``docs/sandbox.md``, "Speed").
 
     Example:
         >>> with Sandbox() as sandbox:
@@ -485,7 +486,7 @@ class Sandbox:
                 "program_uid": UID_BASE - 2 * slot,
                 "checker_uid": UID_BASE - 2 * slot - 1,
                 "slot": slot,
-                "lane_cpu": self._lane_cpu(lane, alone),
+                "lane": self._lane_share(lane, alone),
             }
             output, generation = self._drive(lane.server, request, jobs, limits, staging)
             status_fd = output.unreported_status_fd
@@ -590,21 +591,21 @@ class Sandbox:
         for worker in extra:
             worker.discard()
 
-    def _lane_cpu(self, lane: _Lane, alone: bool) -> int | None:
-        """Which of its server's CPUs a lane's runs keep to (``None``: any), asked with each
-        request to the server.
+    def _lane_share(self, lane: _Lane, alone: bool) -> list[int] | None:
+        """``[lane index, lanes]``, asked with each request while several runs are in progress
+        on a sandbox of several fork servers; ``None`` (any CPU) for a run alone.
 
-        While several runs are in progress on a sandbox of several fork servers, each server and
-        the workers it forks keep to one CPU (the lane's index among the CPUs the server may
-        use): each caller's run is then a pipeline on one core -- the fork, the job, the
+        The server then keeps itself and the workers it forks to its lane's equal share of the
+        CPUs it may use (``zygote.cpu_share``; one CPU each when there are as many lanes as
+        CPUs): each caller's run is a pipeline on its own core(s) -- the fork, the job, the
         worker's answer and the caller's next request wake a process on the same CPU, not an
         idle one elsewhere (slow in a VM), and the copies of the server's pages a worker makes
-        read them from that core's cache. Measured with 2 threads, two servers and all
-        HumanEval problems: 405 -> 438 programs per second. A run alone keeps every CPU: its
-        next worker is then forked on the other core while it runs (see
+        read them from that core's cache. Measured with 2 threads, two servers and all HumanEval
+        problems on 2 CPUs: 416 -> 449 programs per second. A run alone keeps every CPU: its
+        next worker is then forked on another core while it runs (see
         :meth:`_run_on_ready_worker`).
         """
-        return None if alone or len(self._lanes) == 1 else lane.index
+        return None if alone or len(self._lanes) == 1 else [lane.index, len(self._lanes)]
 
     def _new_ready(
         self, lane: _Lane, limits: Limits, count: int, alone: bool
@@ -631,7 +632,7 @@ class Sandbox:
                 "mode": "ready",
                 "program_uids": [UID_BASE - 2 * worker.slot for worker in workers],
                 "limits": limits.to_dict(),
-                "lane_cpu": self._lane_cpu(lane, alone),
+                "lane": self._lane_share(lane, alone),
             }
             generation = lane.server.fork_run(request, theirs)
         except BaseException:

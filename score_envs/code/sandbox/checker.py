@@ -124,6 +124,10 @@ _PLAIN_SCALARS = frozenset({type(None), bool, int, float, complex, str, bytes})
 MAX_PLAIN_NODES = 10_000
 MAX_PLAIN_CHARS = 1 << 16
 MAX_PLAIN_INT_BITS = 4 * 20_000  # what the tagged form takes (wire.MAX_INT_HEX_DIGITS)
+MAX_PLAIN_BYTES = 1 << 20
+"""Most characters, bytes and int bytes in one plain call, counting an object each time it is
+passed (``marshal`` version 2 writes it each time): larger calls take the tagged form, whose
+own limits then apply as before."""
 
 
 def marshal_plain(value: object) -> bool:
@@ -141,14 +145,21 @@ def marshal_plain(value: object) -> bool:
     """
     todo = [(value, 0)]
     nodes = 0
+    size = 0
     while todo:
         item, depth = todo.pop()
         nodes += 1
         kind = type(item)
         if kind in _PLAIN_SCALARS:
-            if (kind is str or kind is bytes) and len(item) > MAX_PLAIN_CHARS:
-                return False
-            if kind is int and item.bit_length() > MAX_PLAIN_INT_BITS:
+            if kind is str or kind is bytes:
+                if len(item) > MAX_PLAIN_CHARS:
+                    return False
+                size += len(item)
+            elif kind is int:
+                if item.bit_length() > MAX_PLAIN_INT_BITS:
+                    return False
+                size += item.bit_length() // 8
+            if size > MAX_PLAIN_BYTES:
                 return False
             continue
         if nodes > MAX_PLAIN_NODES or depth >= wire.MAX_DEPTH:

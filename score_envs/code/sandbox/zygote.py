@@ -299,7 +299,7 @@ class Server:
         self.pidfd_of: dict[int, int] = {}  # pid -> its pidfd, in the poller until reaped
         self.timed: set[_Run] = set()  # the runs with a wall-clock deadline still to watch
         self.cpus = sorted(os.sched_getaffinity(0))
-        self.kept_to: int | None = None  # the one CPU this server keeps to, if any (_keep_to)
+        self.kept_to: list[int] | None = None  # the CPUs this server keeps to, if not all
 
     def serve(self) -> None:
         """Run until the parent closes the control socket, then kill every run."""
@@ -370,7 +370,7 @@ class Server:
         except ValueError:
             request = None
         if isinstance(request, dict):
-            self._keep_to(request.get("lane_cpu"))
+            self._keep_to(request.get("lane"))
         if isinstance(request, dict) and "program_uids" in request:
             uids = request.pop("program_uids")
             size = len(READY_FD_NAMES)
@@ -544,27 +544,27 @@ class Server:
     def _pair_cpu(self, request: dict) -> int:
         """The one CPU that a checker run's two processes share (see ``worker.share_cpu``).
 
-        The server's own while it keeps to one (:meth:`_keep_to`); else chosen by the run's
-        slot, so that concurrent checker runs spread over the CPUs.
+        Chosen by the run's slot among the CPUs the server keeps to (:meth:`_keep_to`), or
+        among all of them, so that concurrent checker runs spread over the CPUs.
         """
-        if self.kept_to is not None:
-            return self.kept_to
+        cpus = self.kept_to or self.cpus
         slot = max(0, int(request.get("slot", 0)))
-        return self.cpus[slot % len(self.cpus)]
+        return cpus[slot % len(cpus)]
 
-    def _keep_to(self, lane_cpu: object) -> None:
-        """Keep this server, and the workers it forks from now on, to CPU number ``lane_cpu``
-        (modulo) of those it started with, or to all of them (``None``), as the caller asks with
-        each request (see ``Sandbox._lane_cpu``); a system call only when that changes. Speed
-        only: a failure leaves the affinity as it was."""
-        cpus = self.cpus
+    def _keep_to(self, lane: object) -> None:
+        """Keep this server, and the workers it forks from now on, to its lane's share of the
+        CPUs it started with (:func:`cpu_share` of ``lane``, ``[index, lanes]``), or to all of
+        them (``None``, or no even share), as the caller asks with each request (see
+        ``Sandbox._lane_share``); a system call only when that changes. Speed only: a failure
+        leaves the affinity as it was. Workers forked before a change keep the CPUs they had
+        (at most a batch of ready workers)."""
         wanted = None
-        if type(lane_cpu) is int and lane_cpu >= 0 and len(cpus) > 1:
-            wanted = cpus[lane_cpu % len(cpus)]
+        if type(lane) is list and len(lane) == 2 and all(type(n) is int for n in lane):
+            wanted = cpu_share(self.cpus, lane[0], lane[1])
         if wanted == self.kept_to:
             return
         try:
-            os.sched_setaffinity(0, cpus if wanted is None else (wanted,))
+            os.sched_setaffinity(0, self.cpus if wanted is None else wanted)
         except OSError:
             return
         self.kept_to = wanted
@@ -715,6 +715,28 @@ class Server:
 
 
 _NEVER = float("inf")
+
+
+def cpu_share(cpus: list[int], index: int, lanes: int) -> list[int] | None:
+    """The CPUs lane ``index`` of ``lanes`` keeps to while runs overlap: an equal share of
+    ``cpus`` (every ``lanes``-th one), or one CPU for every ``lanes / len(cpus)`` lanes;
+    ``None`` (all of them) when the lanes cannot share the CPUs out evenly, as an uneven share
+    would leave some runs fewer CPUs than before.
+
+    Example:
+        >>> cpu_share([0, 1], 1, 2), cpu_share([0, 1, 2, 3], 1, 2), cpu_share([0, 1], 3, 4)
+        ([1], [1, 3], [1])
+        >>> cpu_share([0, 1, 2, 3, 4, 5], 0, 4) is None, cpu_share([0], 0, 2) is None
+        (True, True)
+    """
+    count = len(cpus)
+    if count < 2 or lanes < 2 or not 0 <= index < lanes:
+        return None
+    if count % lanes == 0:
+        return cpus[index::lanes]
+    if lanes % count == 0:
+        return [cpus[index % count]]
+    return None
 
 
 def _wake_up(*_: object) -> None:
