@@ -477,8 +477,7 @@ class Sandbox:
             return self._run_on_ready_worker(lane, jobs["program_job"], limits, staging)
         slot = _SLOTS.take()
         status_fd = -1
-        with self._ready_lock:
-            alone = sum(map(_busy, self._lanes)) == 1
+        alone = self._alone()
         try:
             request = {
                 "mode": "probes" if isinstance(plan, testplan.ProbePlan) else "checker",
@@ -514,8 +513,7 @@ class Sandbox:
         and a worker waiting longer makes each page the server writes meanwhile a copy (measured:
         8 % fewer runs per second with 2 threads), so the next worker is forked after the run.
         """
-        with self._ready_lock:
-            alone = sum(map(_busy, self._lanes)) == 1
+        alone = self._alone()
         worker = self._take_ready(lane, limits, alone)
         output = None
         _SLOTS.run_started()
@@ -590,6 +588,11 @@ class Sandbox:
             lane.ready.extend(kept)
         for worker in extra:
             worker.discard()
+
+    def _alone(self) -> bool:
+        """Whether the run counted in by :meth:`_enter_lane` is the only one in progress."""
+        with self._ready_lock:
+            return sum(map(_busy, self._lanes)) == 1
 
     def _lane_share(self, lane: _Lane, alone: bool) -> list[int] | None:
         """``[lane index, lanes]``, asked with each request while several runs are in progress

@@ -20,7 +20,6 @@ from __future__ import annotations
 import builtins
 import importlib
 import marshal
-import os
 from types import CodeType
 
 from score_envs.code.sandbox import protocol, wire
@@ -71,9 +70,7 @@ class _Channel:
         if self.aborted:
             raise ProgramAborted(self.aborted)
         try:
-            data = memoryview(frame)
-            while data:
-                data = data[os.write(self.request_fd, data) :]
+            protocol.write_frame(self.request_fd, frame)
             return self.replies.read()
         except (OSError, protocol.ProtocolError):
             self.aborted = "the program's process ended during a call"

@@ -72,7 +72,13 @@ def dumps(message: object) -> bytes:
 
 def write_message(fd: int, message: object) -> None:
     """Write one framed message to a blocking fd, all of it."""
-    data = memoryview(dumps(message))
+    write_frame(fd, dumps(message))
+
+
+def write_frame(fd: int, frame: bytes) -> None:
+    """Write bytes already framed (:func:`dumps`, :func:`dumps_plain_call`) to a blocking fd,
+    all of them."""
+    data = memoryview(frame)
     while data:
         written = os.write(fd, data)
         data = data[written:]
